@@ -1,0 +1,2 @@
+/** Gatehouse's proxy core: from inner IP packets to proxied, logged flows. */
+package dev.gatehouse.core;
