@@ -1,8 +1,12 @@
 package dev.gatehouse.appliance;
 
-/** Placeholder entry point while the build is laid out. */
+import picocli.CommandLine;
+
+/** The {@code gatehouse} command. Exit codes: 0 success, 1 failure, 2 usage error. */
 public final class Main {
   private Main() {}
 
-  public static void main(String[] args) {}
+  public static void main(String[] args) {
+    System.exit(GatehouseCommand.commandLine().execute(args));
+  }
 }

@@ -44,6 +44,15 @@ public final class ConfigMap {
     return ok || !entries.isEmpty() ? Optional.of(new ConfigMap(self, entries, errors)) : Optional.empty();
   }
 
+  /**
+   * An empty mapping at {@code path}, standing in for a section the document leaves out, so
+   * that its defaults are read the same way and its errors carry the right path.
+   */
+  public static ConfigMap absent(String path, ConfigErrors errors) {
+    MappingNode empty = new MappingNode(org.yaml.snakeyaml.nodes.Tag.MAP, java.util.List.of(), null);
+    return new ConfigMap(new ConfigNode(empty, path), new LinkedHashMap<>(), errors);
+  }
+
   /** The mapping itself, for errors about it as a whole. */
   public ConfigNode node() {
     return self;

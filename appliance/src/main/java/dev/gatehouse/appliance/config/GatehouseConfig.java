@@ -1,0 +1,51 @@
+package dev.gatehouse.appliance.config;
+
+import dev.gatehouse.core.tunnel.TunnelPlan;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One validated, immutable configuration snapshot. A reload builds a new snapshot and swaps
+ * it in whole; a file with any error never becomes a snapshot. {@code docs/CONFIG.md} is the
+ * reference for every setting.
+ *
+ * @param explicitProxy the explicit HTTP proxy for clients with no tunnel
+ * @param admin the admin HTTP endpoint (health, later metrics)
+ * @param tcp TCP proxying timeouts, shared by every ingress
+ * @param log diagnostic and activity logging
+ * @param tunnels the configured tunnels, validated by their ingress providers
+ */
+public record GatehouseConfig(
+    ExplicitProxy explicitProxy, Admin admin, Tcp tcp, Log log, List<TunnelPlan> tunnels) {
+
+  public GatehouseConfig {
+    tunnels = List.copyOf(tunnels);
+  }
+
+  /** {@code explicit-proxy}: where browsers and tools send proxied HTTP. */
+  public record ExplicitProxy(boolean enabled, InetSocketAddress listen) {}
+
+  /** {@code admin}: the health endpoint. */
+  public record Admin(boolean enabled, InetSocketAddress listen) {}
+
+  /** {@code proxy.tcp}: how long a dial may take and how long a quiet flow lives. */
+  public record Tcp(Duration connectTimeout, Duration idleTimeout) {}
+
+  /** {@code log}: the diagnostic log's level and the activity log's sink. */
+  public record Log(String level, Activity activity) {}
+
+  /**
+   * {@code log.activity}: where flow records go.
+   *
+   * @param sink {@code stdout}, {@code file} or {@code off}
+   * @param path the file for the {@code file} sink
+   * @param maxFileBytes the size at which the file is rotated
+   * @param keepFiles how many rotated files are kept
+   * @param includeStart whether a record is also written when a flow starts
+   * @param queueRecords how many records may wait for the writer before new ones are dropped
+   */
+  public record Activity(
+      String sink, Path path, long maxFileBytes, int keepFiles, boolean includeStart, int queueRecords) {}
+}

@@ -1,0 +1,173 @@
+package dev.gatehouse.appliance.config;
+
+import dev.gatehouse.core.config.ConfigErrors;
+import dev.gatehouse.core.config.ConfigException;
+import dev.gatehouse.core.config.ConfigMap;
+import dev.gatehouse.core.config.ConfigNode;
+import dev.gatehouse.core.config.SecretSource;
+import dev.gatehouse.core.tunnel.TunnelPlan;
+import dev.gatehouse.core.tunnel.TunnelProviders;
+import dev.gatehouse.core.tunnel.TunnelSettingsReader;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.StringReader;
+import java.net.InetSocketAddress;
+import java.nio.charset.MalformedInputException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Reads a Gatehouse configuration file into a {@link GatehouseConfig}, or refuses it with
+ * every error it holds. Every setting has a default, so an empty document is the built-in
+ * default configuration.
+ */
+public final class GatehouseConfigReader {
+  public static final InetSocketAddress DEFAULT_PROXY_LISTEN = new InetSocketAddress("127.0.0.1", 3128);
+  public static final InetSocketAddress DEFAULT_ADMIN_LISTEN = new InetSocketAddress("127.0.0.1", 9090);
+  /** Cloudflare Gateway's defaults, which Gatehouse reproduces (gateway-proxy.txt). */
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofHours(8);
+  public static final long DEFAULT_MAX_FILE_BYTES = 100L << 20;
+  public static final int DEFAULT_KEEP_FILES = 10;
+  public static final int DEFAULT_QUEUE_RECORDS = 65_536;
+
+  private final TunnelProviders providers;
+  private final SecretSource secrets;
+
+  public GatehouseConfigReader(TunnelProviders providers, SecretSource secrets) {
+    this.providers = providers;
+    this.secrets = secrets;
+  }
+
+  /** Reads a file; an unreadable file is one error naming it. */
+  public GatehouseConfig read(Path file) throws ConfigException {
+    try (Reader text = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      return read(text, file.toString());
+    } catch (MalformedInputException e) {
+      throw single(file.toString(), "not UTF-8 text");
+    } catch (IOException e) {
+      throw single(file.toString(), "cannot read the file: " + describe(e));
+    }
+  }
+
+  /** The configuration Gatehouse runs with when it is given none. */
+  public GatehouseConfig defaults() {
+    try {
+      return read(new StringReader(""), "built-in defaults");
+    } catch (ConfigException e) {
+      throw new IllegalStateException("the built-in defaults do not validate", e);
+    }
+  }
+
+  /** Reads a document; {@code source} names it in messages. */
+  public GatehouseConfig read(Reader text, String source) throws ConfigException {
+    ConfigErrors errors = new ConfigErrors();
+    Optional<ConfigMap> root = ConfigNode.parse(text, errors).flatMap(n -> n.asMap(errors));
+    if (root.isEmpty()) {
+      errors.throwIfAny(source);
+      throw single(source, "the document is not a mapping of settings");
+    }
+    ConfigMap map = root.get();
+    GatehouseConfig.ExplicitProxy proxy = section(map, "explicit-proxy", errors, this::explicitProxy);
+    GatehouseConfig.Admin admin = section(map, "admin", errors, this::admin);
+    GatehouseConfig.Tcp tcp = section(map, "proxy", errors, this::proxy);
+    GatehouseConfig.Log log = section(map, "log", errors, this::log);
+    List<TunnelPlan> tunnels = map.optional("tunnels")
+        .map(list -> new TunnelSettingsReader(providers, secrets).read(list, errors))
+        .orElse(List.of());
+    map.finish();
+    if (errors.isEmpty()) {
+      crossCheck(proxy, admin, map, errors);
+    }
+    errors.throwIfAny(source);
+    return new GatehouseConfig(proxy, admin, tcp, log, tunnels);
+  }
+
+  private GatehouseConfig.ExplicitProxy explicitProxy(ConfigMap m, ConfigErrors errors) {
+    boolean enabled = bool(m, "enabled", true, errors);
+    InetSocketAddress listen = value(m, "listen", DEFAULT_PROXY_LISTEN, n -> n.asSocketAddress(errors));
+    return new GatehouseConfig.ExplicitProxy(enabled, listen);
+  }
+
+  private GatehouseConfig.Admin admin(ConfigMap m, ConfigErrors errors) {
+    boolean enabled = bool(m, "enabled", true, errors);
+    InetSocketAddress listen = value(m, "listen", DEFAULT_ADMIN_LISTEN, n -> n.asSocketAddress(errors));
+    return new GatehouseConfig.Admin(enabled, listen);
+  }
+
+  private GatehouseConfig.Tcp proxy(ConfigMap m, ConfigErrors errors) {
+    GatehouseConfig.Tcp tcp = section(m, "tcp", errors, (t, e) -> new GatehouseConfig.Tcp(
+        value(t, "connect-timeout", DEFAULT_CONNECT_TIMEOUT,
+            n -> n.asDuration(Duration.ofMillis(100), Duration.ofMinutes(10), e)),
+        value(t, "idle-timeout", DEFAULT_IDLE_TIMEOUT,
+            n -> n.asDuration(Duration.ofSeconds(1), Duration.ofDays(7), e))));
+    // TODO(#3): proxy.udp and proxy.icmp arrive with their engines.
+    return tcp;
+  }
+
+  private GatehouseConfig.Log log(ConfigMap m, ConfigErrors errors) {
+    String level = value(m, "level", "info",
+        n -> n.asChoice(List.of("error", "warn", "info", "debug", "trace"), errors));
+    GatehouseConfig.Activity activity = section(m, "activity", errors, this::activity);
+    return new GatehouseConfig.Log(level, activity);
+  }
+
+  private GatehouseConfig.Activity activity(ConfigMap m, ConfigErrors errors) {
+    String sink = value(m, "sink", "stdout", n -> n.asChoice(List.of("stdout", "file", "off"), errors));
+    Optional<ConfigNode> pathNode = m.optional("path");
+    Path path = pathNode.flatMap(n -> n.asString(errors)).map(Path::of).orElse(null);
+    if ("file".equals(sink) && path == null && pathNode.isEmpty()) {
+      errors.add(m.pathOf("path"), m.node().line(), "required when sink is file");
+    }
+    long maxBytes = value(m, "max-file-size", DEFAULT_MAX_FILE_BYTES,
+        n -> n.asByteSize(64L << 10, 1L << 40, errors));
+    int keep = value(m, "keep-files", DEFAULT_KEEP_FILES, n -> n.asInt(0, 1000, errors));
+    boolean includeStart = bool(m, "include-start", false, errors);
+    int queue = value(m, "queue-records", DEFAULT_QUEUE_RECORDS, n -> n.asInt(16, 16_777_216, errors));
+    return new GatehouseConfig.Activity(sink, path, maxBytes, keep, includeStart, queue);
+  }
+
+  private static void crossCheck(
+      GatehouseConfig.ExplicitProxy proxy, GatehouseConfig.Admin admin, ConfigMap map, ConfigErrors errors) {
+    if (proxy.enabled() && admin.enabled() && proxy.listen().equals(admin.listen())) {
+      errors.add(map.pathOf("admin") + ".listen", map.node().line(),
+          "the same address as explicit-proxy.listen (" + admin.listen() + ")");
+    }
+  }
+
+  /** Reads an optional sub-mapping; an absent one reads as an empty mapping, so defaults apply. */
+  private static <T> T section(ConfigMap parent, String key, ConfigErrors errors,
+      java.util.function.BiFunction<ConfigMap, ConfigErrors, T> reader) {
+    Optional<ConfigNode> node = parent.optional(key);
+    ConfigMap map = node.filter(n -> !n.isNull())
+        .flatMap(n -> n.asMap(errors))
+        .orElseGet(() -> ConfigMap.absent(parent.pathOf(key), errors));
+    T value = reader.apply(map, errors);
+    map.finish();
+    return value;
+  }
+
+  private static <T> T value(ConfigMap m, String key, T fallback, Function<ConfigNode, Optional<T>> read) {
+    Optional<ConfigNode> node = m.optional(key);
+    return node.isEmpty() ? fallback : read.apply(node.get()).orElse(fallback);
+  }
+
+  private static boolean bool(ConfigMap m, String key, boolean fallback, ConfigErrors errors) {
+    return value(m, key, fallback, n -> n.asBoolean(errors));
+  }
+
+  private static ConfigException single(String source, String message) {
+    return new ConfigException(source, List.of(new dev.gatehouse.core.config.ConfigError("", 0, message)));
+  }
+
+  private static String describe(IOException e) {
+    return e instanceof java.nio.file.NoSuchFileException ? "no such file"
+        : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+        : e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+  }
+}
