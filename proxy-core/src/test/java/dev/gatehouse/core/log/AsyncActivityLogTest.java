@@ -213,10 +213,7 @@ class AsyncActivityLogTest {
   }
 
   private static List<Integer> sessionNumbers(List<String> lines) {
-    return lines.stream()
-        .map(line -> (String) TestRecords.parse(line).get("SessionID"))
-        .map(id -> Integer.parseInt(id.substring("session-".length())))
-        .toList();
+    return lines.stream().map(TestRecords::sessionNumber).toList();
   }
 
   private static List<String> events(ByteArrayOutputStream target) {

@@ -179,8 +179,7 @@ class RotatingFileSinkTest {
         continue;
       }
       for (String line : Files.readAllLines(file, UTF_8)) {
-        String sessionId = (String) TestRecords.parse(line).get("SessionID");
-        numbers.add(Integer.parseInt(sessionId.substring("session-".length())));
+        numbers.add(TestRecords.sessionNumber(line));
       }
     }
     return numbers;

@@ -91,6 +91,12 @@ final class TestRecords {
     }
   }
 
+  /** The {@code n} that {@link #end(int)} or {@link #start(int)} put in a line's session id. */
+  static int sessionNumber(String line) {
+    String sessionId = (String) parse(line).get("SessionID");
+    return Integer.parseInt(sessionId.substring("session-".length()));
+  }
+
   /** Parses one JSON object into its fields in order: text as String, numbers as Long. */
   static Map<String, Object> parse(String line) {
     Map<String, Object> fields = new LinkedHashMap<>();
