@@ -16,6 +16,17 @@ public interface ActivityLog extends AutoCloseable {
   @Override
   void close();
 
+  /** Starts the log that {@code settings} describe; see {@link AsyncActivityLog}. */
+  static AsyncActivityLog open(ActivityLogSettings settings) {
+    ActivitySink sink =
+        switch (settings.sink()) {
+          case STDOUT -> StreamSink.stdout();
+          case FILE ->
+              new RotatingFileSink(settings.path(), settings.maxFileBytes(), settings.keptFiles());
+        };
+    return AsyncActivityLog.start(sink, settings.queueCapacity(), settings.includeStart());
+  }
+
   /** A log that keeps nothing, for tools and tests that have no use for records. */
   static ActivityLog discarding() {
     return new ActivityLog() {

@@ -11,7 +11,9 @@ import java.util.Objects;
  * on); {@code docs/ACTIVITY-LOG.md} lists them all.
  *
  * <p>Durations are in milliseconds and {@code -1} when not measured; optional text fields
- * are {@code null} when unknown. The record is built once per event, never per packet.
+ * are {@code null} when unknown, as is {@code egress} before the origin was dialed. Ports
+ * are {@code 0} for a transport that has none (ICMP). The record is built once per event,
+ * never per packet.
  *
  * @param event what happened
  * @param sessionId unique id of the flow, shared by its start and end records
@@ -25,7 +27,7 @@ import java.util.Objects;
  * @param tunnel the configured tunnel name, or the listener name for explicit proxying
  * @param tunnelType the ingress kind ({@code gre}, {@code ipsec}, {@code wireguard},
  *     {@code tun}, {@code explicit-proxy})
- * @param virtualNetwork the virtual network id the flow belongs to
+ * @param virtualNetwork the virtual network id the flow belongs to, {@code -1} for none
  * @param bytesSent bytes from the client to the origin
  * @param bytesReceived bytes from the origin to the client
  * @param packetsSent packets from the client (segments, datagrams or requests)
@@ -57,6 +59,13 @@ public record ActivityRecord(
     CloseReason closeReason,
     String detectedProtocol) {
 
+  /**
+   * Checks what every writer of the log relies on.
+   *
+   * @throws NullPointerException if a field every record carries is missing
+   * @throws IllegalArgumentException if an end record lacks its end time or close reason,
+   *     or a count or duration is negative (other than {@code -1} for "not measured")
+   */
   public ActivityRecord {
     Objects.requireNonNull(event, "event");
     Objects.requireNonNull(sessionId, "sessionId");
@@ -68,6 +77,27 @@ public record ActivityRecord(
     Objects.requireNonNull(tunnelType, "tunnelType");
     if (event == ActivityEvent.SESSION_END && (endTime == null || closeReason == null)) {
       throw new IllegalArgumentException("an end record needs endTime and closeReason");
+    }
+    if (virtualNetwork < -1) {
+      throw new IllegalArgumentException("virtualNetwork must be an id or -1: " + virtualNetwork);
+    }
+    requireCount("bytesSent", bytesSent);
+    requireCount("bytesReceived", bytesReceived);
+    requireCount("packetsSent", packetsSent);
+    requireCount("packetsReceived", packetsReceived);
+    requireDuration("clientHandshakeMillis", clientHandshakeMillis);
+    requireDuration("originHandshakeMillis", originHandshakeMillis);
+  }
+
+  private static void requireCount(String name, long count) {
+    if (count < 0) {
+      throw new IllegalArgumentException(name + " must be 0 or more: " + count);
+    }
+  }
+
+  private static void requireDuration(String name, long millis) {
+    if (millis < -1) {
+      throw new IllegalArgumentException(name + " must be -1 (not measured) or more: " + millis);
     }
   }
 }
