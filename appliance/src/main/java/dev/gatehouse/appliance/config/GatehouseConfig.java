@@ -1,8 +1,8 @@
 package dev.gatehouse.appliance.config;
 
+import dev.gatehouse.core.log.ActivityLogSettings;
 import dev.gatehouse.core.tunnel.TunnelPlan;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -33,19 +33,12 @@ public record GatehouseConfig(
   /** {@code proxy.tcp}: how long a dial may take and how long a quiet flow lives. */
   public record Tcp(Duration connectTimeout, Duration idleTimeout) {}
 
-  /** {@code log}: the diagnostic log's level and the activity log's sink. */
-  public record Log(String level, Activity activity) {}
-
   /**
-   * {@code log.activity}: where flow records go.
+   * {@code log}: the diagnostic log's level and the activity log.
    *
-   * @param sink {@code stdout}, {@code file} or {@code off}
-   * @param path the file for the {@code file} sink
-   * @param maxFileBytes the size at which the file is rotated
-   * @param keepFiles how many rotated files are kept
-   * @param includeStart whether a record is also written when a flow starts
-   * @param queueRecords how many records may wait for the writer before new ones are dropped
+   * @param level the diagnostic log level
+   * @param activityEnabled false when {@code log.activity.sink} is {@code off}
+   * @param activity where activity records go when enabled
    */
-  public record Activity(
-      String sink, Path path, long maxFileBytes, int keepFiles, boolean includeStart, int queueRecords) {}
+  public record Log(String level, boolean activityEnabled, ActivityLogSettings activity) {}
 }

@@ -5,6 +5,7 @@ import dev.gatehouse.core.config.ConfigException;
 import dev.gatehouse.core.config.ConfigMap;
 import dev.gatehouse.core.config.ConfigNode;
 import dev.gatehouse.core.config.SecretSource;
+import dev.gatehouse.core.log.ActivityLogSettings;
 import dev.gatehouse.core.tunnel.TunnelPlan;
 import dev.gatehouse.core.tunnel.TunnelProviders;
 import dev.gatehouse.core.tunnel.TunnelSettingsReader;
@@ -19,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -32,9 +34,6 @@ public final class GatehouseConfigReader {
   /** Cloudflare Gateway's defaults, which Gatehouse reproduces (gateway-proxy.txt). */
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(30);
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofHours(8);
-  public static final long DEFAULT_MAX_FILE_BYTES = 100L << 20;
-  public static final int DEFAULT_KEEP_FILES = 10;
-  public static final int DEFAULT_QUEUE_RECORDS = 65_536;
 
   private final TunnelProviders providers;
   private final SecretSource secrets;
@@ -113,23 +112,26 @@ public final class GatehouseConfigReader {
   private GatehouseConfig.Log log(ConfigMap m, ConfigErrors errors) {
     String level = value(m, "level", "info",
         n -> n.asChoice(List.of("error", "warn", "info", "debug", "trace"), errors));
-    GatehouseConfig.Activity activity = section(m, "activity", errors, this::activity);
-    return new GatehouseConfig.Log(level, activity);
-  }
-
-  private GatehouseConfig.Activity activity(ConfigMap m, ConfigErrors errors) {
-    String sink = value(m, "sink", "stdout", n -> n.asChoice(List.of("stdout", "file", "off"), errors));
-    Optional<ConfigNode> pathNode = m.optional("path");
+    ConfigMap activity = subsection(m, "activity", errors);
+    String sink = value(activity, "sink", "stdout", n -> n.asChoice(List.of("stdout", "file", "off"), errors));
+    Optional<ConfigNode> pathNode = activity.optional("path");
     Path path = pathNode.flatMap(n -> n.asString(errors)).map(Path::of).orElse(null);
-    if ("file".equals(sink) && path == null && pathNode.isEmpty()) {
-      errors.add(m.pathOf("path"), m.node().line(), "required when sink is file");
+    if ("file".equals(sink) && pathNode.isEmpty()) {
+      errors.add(activity.pathOf("path"), activity.node().line(), "required when sink is file");
     }
-    long maxBytes = value(m, "max-file-size", DEFAULT_MAX_FILE_BYTES,
+    long maxBytes = value(activity, "max-file-size", ActivityLogSettings.DEFAULT_MAX_FILE_BYTES,
         n -> n.asByteSize(64L << 10, 1L << 40, errors));
-    int keep = value(m, "keep-files", DEFAULT_KEEP_FILES, n -> n.asInt(0, 1000, errors));
-    boolean includeStart = bool(m, "include-start", false, errors);
-    int queue = value(m, "queue-records", DEFAULT_QUEUE_RECORDS, n -> n.asInt(16, 16_777_216, errors));
-    return new GatehouseConfig.Activity(sink, path, maxBytes, keep, includeStart, queue);
+    int keep = value(activity, "keep-files", ActivityLogSettings.DEFAULT_KEPT_FILES,
+        n -> n.asInt(0, 1000, errors));
+    boolean includeStart = bool(activity, "include-start", false, errors);
+    int queue = value(activity, "queue-records", ActivityLogSettings.DEFAULT_QUEUE_CAPACITY,
+        n -> n.asInt(16, 16_777_216, errors));
+    activity.finish();
+    boolean toFile = "file".equals(sink) && path != null;
+    ActivityLogSettings settings = new ActivityLogSettings(
+        toFile ? ActivityLogSettings.Sink.FILE : ActivityLogSettings.Sink.STDOUT,
+        toFile ? path : null, maxBytes, keep, queue, includeStart);
+    return new GatehouseConfig.Log(level, !"off".equals(sink), settings);
   }
 
   private static void crossCheck(
@@ -140,16 +142,21 @@ public final class GatehouseConfigReader {
     }
   }
 
-  /** Reads an optional sub-mapping; an absent one reads as an empty mapping, so defaults apply. */
+  /** Reads an optional sub-mapping with {@code reader}, then refuses the keys it did not read. */
   private static <T> T section(ConfigMap parent, String key, ConfigErrors errors,
-      java.util.function.BiFunction<ConfigMap, ConfigErrors, T> reader) {
-    Optional<ConfigNode> node = parent.optional(key);
-    ConfigMap map = node.filter(n -> !n.isNull())
-        .flatMap(n -> n.asMap(errors))
-        .orElseGet(() -> ConfigMap.absent(parent.pathOf(key), errors));
+      BiFunction<ConfigMap, ConfigErrors, T> reader) {
+    ConfigMap map = subsection(parent, key, errors);
     T value = reader.apply(map, errors);
     map.finish();
     return value;
+  }
+
+  /** An optional sub-mapping; an absent or empty one reads as an empty mapping, so defaults apply. */
+  private static ConfigMap subsection(ConfigMap parent, String key, ConfigErrors errors) {
+    return parent.optional(key)
+        .filter(n -> !n.isNull())
+        .flatMap(n -> n.asMap(errors))
+        .orElseGet(() -> ConfigMap.absent(parent.pathOf(key), errors));
   }
 
   private static <T> T value(ConfigMap m, String key, T fallback, Function<ConfigNode, Optional<T>> read) {

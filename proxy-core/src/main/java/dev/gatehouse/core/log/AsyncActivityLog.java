@@ -171,7 +171,7 @@ public final class AsyncActivityLog implements ActivityLog {
     queue.offer(WAKE_UP);
 
     boolean finished = awaitWriter();
-    // TODO(#2): records a stuck writer already took into its batch are counted (written or
+    // TODO(#11): records a stuck writer already took into its batch are counted (written or
     // dropped) only if the stuck write returns; a sink that never returns loses them uncounted
     long abandoned = dropQueued();
     if (!finished) {

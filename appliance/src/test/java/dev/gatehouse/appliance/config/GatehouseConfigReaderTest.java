@@ -1,0 +1,149 @@
+package dev.gatehouse.appliance.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gatehouse.core.config.ConfigError;
+import dev.gatehouse.core.config.ConfigException;
+import dev.gatehouse.core.config.SecretSource;
+import dev.gatehouse.core.log.ActivityLogSettings;
+import dev.gatehouse.core.tunnel.TunnelProviders;
+import java.io.StringReader;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GatehouseConfigReaderTest {
+  private final GatehouseConfigReader reader = new GatehouseConfigReader(
+      TunnelProviders.load(getClass().getClassLoader()), SecretSource.of(Map.of()));
+
+  private GatehouseConfig read(String yaml) throws ConfigException {
+    return reader.read(new StringReader(yaml), "test.yaml");
+  }
+
+  private List<String> errorsOf(String yaml) {
+    ConfigException e = assertThrows(ConfigException.class, () -> read(yaml));
+    return e.errors().stream().map(ConfigError::toString).toList();
+  }
+
+  @Test
+  void builtInDefaultsAreAnExplicitProxyOnLoopbackLoggingToStdout() {
+    GatehouseConfig defaults = reader.defaults();
+
+    assertTrue(defaults.explicitProxy().enabled());
+    assertEquals(new InetSocketAddress("127.0.0.1", 3128), defaults.explicitProxy().listen());
+    assertEquals(new InetSocketAddress("127.0.0.1", 9090), defaults.admin().listen());
+    assertEquals(Duration.ofSeconds(30), defaults.tcp().connectTimeout());
+    assertEquals(Duration.ofHours(8), defaults.tcp().idleTimeout());
+    assertTrue(defaults.log().activityEnabled());
+    assertEquals(ActivityLogSettings.Sink.STDOUT, defaults.log().activity().sink());
+    assertTrue(defaults.tunnels().isEmpty());
+  }
+
+  @Test
+  void readsEverySettingOfACompleteFile() throws Exception {
+    GatehouseConfig config = read("""
+        explicit-proxy:
+          enabled: true
+          listen: "[::1]:8080"
+        admin:
+          enabled: false
+          listen: 127.0.0.1:9999
+        proxy:
+          tcp:
+            connect-timeout: 5s
+            idle-timeout: 1h
+        log:
+          level: debug
+          activity:
+            sink: file
+            path: /var/log/gatehouse/activity.jsonl
+            max-file-size: 10MiB
+            keep-files: 3
+            include-start: true
+            queue-records: 1024
+        tunnels:
+          - name: branch-1
+            type: loopback
+        """);
+
+    assertEquals(8080, config.explicitProxy().listen().getPort());
+    assertFalse(config.admin().enabled());
+    assertEquals(Duration.ofSeconds(5), config.tcp().connectTimeout());
+    assertEquals(Duration.ofHours(1), config.tcp().idleTimeout());
+    assertEquals("debug", config.log().level());
+    ActivityLogSettings activity = config.log().activity();
+    assertEquals(ActivityLogSettings.Sink.FILE, activity.sink());
+    assertEquals(Path.of("/var/log/gatehouse/activity.jsonl"), activity.path());
+    assertEquals(10L << 20, activity.maxFileBytes());
+    assertEquals(3, activity.keptFiles());
+    assertTrue(activity.includeStart());
+    assertEquals(1024, activity.queueCapacity());
+    assertEquals("branch-1", config.tunnels().getFirst().context().name());
+  }
+
+  @Test
+  void reportsEveryErrorWithPathAndLine() {
+    List<String> errors = errorsOf("""
+        explicit-proxy:
+          listen: localhost:3128
+        proxy:
+          tcp:
+            conect-timeout: 5s
+            idle-timeout: 10
+        log:
+          activity:
+            sink: file
+        tunnels:
+          - name: a
+            type: loopback
+          - name: b
+            type: loopback
+            mtu: 70000
+        metrics: {}
+        """);
+
+    assertEquals(List.of(
+        "explicit-proxy.listen: expected an address and port like 127.0.0.1:3128 or [::1]:3128, "
+            + "got \"localhost:3128\" (line 2)",
+        "proxy.tcp.conect-timeout: unknown setting; expected one of connect-timeout, idle-timeout (line 5)",
+        "proxy.tcp.idle-timeout: expected a duration like 30s, 5m or 8h, from 1s to 7d, got \"10\" (line 6)",
+        "log.activity.path: required when sink is file (line 9)",
+        "tunnels[1].mtu: expected 576..9000, got 70000 (line 15)",
+        "metrics: unknown setting; expected one of explicit-proxy, admin, proxy, log, tunnels (line 16)"),
+        errors);
+  }
+
+  @Test
+  void refusesAProxyAndAdminOnTheSameAddress() {
+    assertEquals(List.of("admin.listen: the same address as explicit-proxy.listen (/127.0.0.1:3128)"),
+        errorsOf("admin:\n  listen: 127.0.0.1:3128\n"));
+  }
+
+  @Test
+  void refusesADocumentThatIsNotAMapping() {
+    assertEquals(List.of("(document): expected a mapping of settings, got a list (line 1)"),
+        errorsOf("- a\n- b\n"));
+  }
+
+  @Test
+  void namesAnUnreadableFile(@TempDir Path dir) {
+    ConfigException e = assertThrows(ConfigException.class, () -> reader.read(dir.resolve("missing.yaml")));
+    assertEquals("(document): cannot read the file: no such file", e.errors().getFirst().toString());
+  }
+
+  @Test
+  void refusesAFileThatIsNotUtf8(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("latin1.yaml");
+    Files.write(file, new byte[] {'a', ':', ' ', (byte) 0xe9, '\n'});
+    ConfigException e = assertThrows(ConfigException.class, () -> reader.read(file));
+    assertEquals("(document): not UTF-8 text", e.errors().getFirst().toString());
+  }
+}
