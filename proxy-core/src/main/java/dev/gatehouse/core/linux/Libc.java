@@ -99,14 +99,21 @@ final class Libc {
       FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
   private static final MethodHandle GETSOCKNAME =
       bind("getsockname", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-  private static final MethodHandle SENDTO = bind("sendto", FunctionDescriptor.of(
-      JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle RECVFROM = bind("recvfrom", FunctionDescriptor.of(
-      JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
   private static final MethodHandle READ =
       bind("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
   private static final MethodHandle WRITE =
       bind("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+  // The data calls again, with the buffer as a raw address: on LP64 a pointer is passed
+  // exactly as a long. Wrapping a ByteBuffer in a MemorySegment for each call would
+  // allocate (the JIT does not remove it), and ByteBuffers are the data path's currency.
+  private static final MethodHandle READ_AT =
+      bind("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG));
+  private static final MethodHandle WRITE_AT =
+      bind("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG));
+  private static final MethodHandle SENDTO_AT = bind("sendto", FunctionDescriptor.of(
+      JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+  private static final MethodHandle RECVFROM_AT = bind("recvfrom", FunctionDescriptor.of(
+      JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
   private static final MethodHandle POLL =
       bind("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
   private static final MethodHandle CLOSE =
@@ -160,36 +167,6 @@ final class Libc {
     }
   }
 
-  static long sendto(
-      int fd, MemorySegment data, long length, MemorySegment address, int addressLength) {
-    MemorySegment state = CALL_STATE.get();
-    try {
-      long result;
-      do {
-        result = orErrno(
-            (long) SENDTO.invokeExact(state, fd, data, length, 0, address, addressLength), state);
-      } while (result == -EINTR);
-      return result;
-    } catch (Throwable t) {
-      throw unexpected(t);
-    }
-  }
-
-  static long recvfrom(
-      int fd, MemorySegment data, long length, MemorySegment address, MemorySegment addressLength) {
-    MemorySegment state = CALL_STATE.get();
-    try {
-      long result;
-      do {
-        result = orErrno(
-            (long) RECVFROM.invokeExact(state, fd, data, length, 0, address, addressLength), state);
-      } while (result == -EINTR);
-      return result;
-    } catch (Throwable t) {
-      throw unexpected(t);
-    }
-  }
-
   static long read(int fd, MemorySegment data, long length) {
     MemorySegment state = CALL_STATE.get();
     try {
@@ -209,6 +186,69 @@ final class Libc {
       long result;
       do {
         result = orErrno((long) WRITE.invokeExact(state, fd, data, length), state);
+      } while (result == -EINTR);
+      return result;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  /**
+   * read(2) into the native memory at {@code address}. The caller keeps that memory
+   * reachable until the call returns (Reference.reachabilityFence): nothing else does.
+   */
+  static long readAt(int fd, long address, long length) {
+    MemorySegment state = CALL_STATE.get();
+    try {
+      long result;
+      do {
+        result = orErrno((long) READ_AT.invokeExact(state, fd, address, length), state);
+      } while (result == -EINTR);
+      return result;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  /** write(2) from the native memory at {@code address}; reachability as for readAt. */
+  static long writeAt(int fd, long address, long length) {
+    MemorySegment state = CALL_STATE.get();
+    try {
+      long result;
+      do {
+        result = orErrno((long) WRITE_AT.invokeExact(state, fd, address, length), state);
+      } while (result == -EINTR);
+      return result;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  /** sendto(2) from the native memory at {@code address}; reachability as for readAt. */
+  static long sendtoAt(
+      int fd, long address, long length, MemorySegment sockaddr, int sockaddrLength) {
+    MemorySegment state = CALL_STATE.get();
+    try {
+      long result;
+      do {
+        result = orErrno((long) SENDTO_AT.invokeExact(
+            state, fd, address, length, 0, sockaddr, sockaddrLength), state);
+      } while (result == -EINTR);
+      return result;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  /** recvfrom(2) into the native memory at {@code address}; reachability as for readAt. */
+  static long recvfromAt(
+      int fd, long address, long length, MemorySegment sockaddr, MemorySegment sockaddrLength) {
+    MemorySegment state = CALL_STATE.get();
+    try {
+      long result;
+      do {
+        result = orErrno((long) RECVFROM_AT.invokeExact(
+            state, fd, address, length, 0, sockaddr, sockaddrLength), state);
       } while (result == -EINTR);
       return result;
     } catch (Throwable t) {

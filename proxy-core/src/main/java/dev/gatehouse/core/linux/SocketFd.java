@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.ref.Reference;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -129,19 +130,26 @@ final class SocketFd {
    */
   int send(ByteBuffer src, InetAddress to) throws IOException {
     int length = src.remaining();
-    long sent = send(sendBridge.sendSource(src), length, to);
-    src.position(src.position() + (int) sent);
-    return (int) sent;
+    long address = sendBridge.sendAddress(src);
+    int sent = (int) sendAt(address, length, to);
+    sendBridge.sent(src, sent);
+    return sent;
   }
 
-  /** Sends the first {@code length} bytes of {@code data}; 0 when it would block. */
+  /** Sends the first {@code length} bytes of {@code data}, native; 0 when it would block. */
   long send(MemorySegment data, long length, InetAddress to) throws IOException {
+    long sent = sendAt(data.address(), length, to);
+    Reference.reachabilityFence(data);
+    return sent;
+  }
+
+  private long sendAt(long address, long length, InetAddress to) throws IOException {
     checkFamily(to);
     if (!to.equals(encodedTarget)) {
       encodedTargetLength = Structs.writeSockaddr(target, to, 0);
       encodedTarget = to;
     }
-    long result = Libc.sendto(fd.get(), data, length, target, encodedTargetLength);
+    long result = Libc.sendtoAt(fd.get(), address, length, target, encodedTargetLength);
     if (result == -Libc.EAGAIN) {
       return 0;
     }
@@ -167,16 +175,16 @@ final class SocketFd {
    *     none came within the receive timeout
    */
   InetAddress receive(ByteBuffer dst) throws IOException {
-    MemorySegment into = receiveBridge.receiveTarget(dst);
+    long address = receiveBridge.receiveAddress(dst);
     sourceLength.set(ValueLayout.JAVA_INT, 0, (int) Structs.SOCKADDR_MAX_BYTES);
-    long result = Libc.recvfrom(fd.get(), into, dst.remaining(), source, sourceLength);
+    long result = Libc.recvfromAt(fd.get(), address, dst.remaining(), source, sourceLength);
     if (result == -Libc.EAGAIN) {
       return null;
     }
     if (result < 0) {
       throw new NativeException("recvfrom of " + fd.description(), (int) -result, "");
     }
-    receiveBridge.received(dst, into, (int) result);
+    receiveBridge.received(dst, (int) result);
     return sourceAddress();
   }
 

@@ -108,6 +108,30 @@ class RawSocketTest {
   }
 
   @Test
+  void sendsAndReceivesWithoutAllocatingOnceWarm() throws Exception {
+    inFreshNetworkNamespace(() -> {
+      InetAddress loopback = InetAddress.getByName("127.0.0.1");
+      try (RawSocket socket = RawSocket.open(StandardProtocolFamily.INET, GRE)) {
+        ByteBuffer payload = ByteBuffer.allocateDirect(GRE_PACKET.length).put(GRE_PACKET);
+        ByteBuffer received = ByteBuffer.allocateDirect(2048);
+        int packetsPerRound = 10_000;
+
+        long allocatedBytes = Allocations.fewestBytesPerRound(30, () -> {
+          for (int i = 0; i < packetsPerRound; i++) {
+            socket.send(payload.flip(), loopback);
+            received.clear();
+            socket.receive(received);
+          }
+        });
+
+        assertTrue(allocatedBytes < packetsPerRound,
+            allocatedBytes + " bytes allocated by " + packetsPerRound + " packets");
+      }
+      return null;
+    });
+  }
+
+  @Test
   void returnsNullWhenNonBlockingAndNothingWaits() throws Exception {
     inFreshNetworkNamespace(() -> {
       try (RawSocket socket = RawSocket.open(StandardProtocolFamily.INET, GRE)) {
