@@ -84,6 +84,15 @@ final class Libc {
   static final short IFF_NO_PI = 0x1000;
   static final short IFF_VNET_HDR = 0x4000;
 
+  static {
+    String os = System.getProperty("os.name");
+    String arch = System.getProperty("os.arch");
+    if (!os.equals("Linux") || !(arch.equals("amd64") || arch.equals("aarch64"))) {
+      throw new UnsupportedOperationException("dev.gatehouse.core.linux knows the ABI of"
+          + " Linux on x86_64 and aarch64 only, not of " + os + " on " + arch);
+    }
+  }
+
   private static final Linker LINKER = Linker.nativeLinker();
   private static final StructLayout CALL_STATE_LAYOUT = Linker.Option.captureStateLayout();
   private static final VarHandle ERRNO =

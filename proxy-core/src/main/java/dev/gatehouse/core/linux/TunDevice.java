@@ -117,7 +117,7 @@ public final class TunDevice implements AutoCloseable {
    * @return the packet's length, or 0 if the device is non-blocking and none was waiting
    */
   public long read(MemorySegment dst) throws IOException {
-    checkNative(dst);
+    checkWritable(dst);
     long result = Libc.read(fd.get(), dst, dst.byteSize());
     return readResult(result);
   }
@@ -202,6 +202,14 @@ public final class TunDevice implements AutoCloseable {
           ioAdvice(errno));
     }
     return result;
+  }
+
+  private static void checkWritable(MemorySegment segment) {
+    checkNative(segment);
+    if (segment.isReadOnly()) {
+      throw new IllegalArgumentException("expected a writable segment to read into, got a"
+          + " read-only one");
+    }
   }
 
   private static void checkNative(MemorySegment segment) {

@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.Test;
 
@@ -156,6 +157,44 @@ class TunDeviceTest {
   }
 
   @Test
+  void prefixesPacketsWithVnetHeaderWhenAsked() throws Exception {
+    inFreshNetworkNamespace(() -> {
+      int vnetHeaderBytes = 10; // struct virtio_net_hdr, the default TUNSETVNETHDRSZ
+      try (TunDevice tun = openConfigured(TunDevice.Option.VNET_HEADER)) {
+        byte[] echo = icmpEchoRequest(PEER_ADDRESS, TUN_ADDRESS, 0x4748, 4, new byte[8]);
+        // an all-zero header: no checksum to complete, VIRTIO_NET_HDR_GSO_NONE
+        ByteBuffer request = ByteBuffer.allocateDirect(vnetHeaderBytes + echo.length);
+        request.position(vnetHeaderBytes);
+        request.put(echo).flip();
+        ByteBuffer reply = ByteBuffer.allocateDirect(MTU_BYTES);
+
+        assertEquals(Set.of(TunDevice.Option.VNET_HEADER), tun.options());
+        tun.write(request);
+        assertTrue(tun.awaitReadable(5000));
+        assertEquals(vnetHeaderBytes + echo.length, tun.read(reply));
+        assertEquals(0x45, reply.get(vnetHeaderBytes));
+        assertEquals(0, reply.get(vnetHeaderBytes + IPV4_HEADER_BYTES), "echo reply");
+      }
+      return null;
+    });
+  }
+
+  @Test
+  void refusesHeapAndReadOnlySegments() throws Exception {
+    inFreshNetworkNamespace(() -> {
+      try (TunDevice tun = TunDevice.open(uniqueName())) {
+        assertThrows(IllegalArgumentException.class,
+            () -> tun.read(MemorySegment.ofArray(new byte[MTU_BYTES])));
+        assertThrows(IllegalArgumentException.class,
+            () -> tun.read(Arena.ofAuto().allocate(MTU_BYTES).asReadOnly()));
+        assertThrows(IllegalArgumentException.class,
+            () -> tun.write(MemorySegment.ofArray(new byte[40])));
+      }
+      return null;
+    });
+  }
+
+  @Test
   void returnsZeroWhenNonBlockingAndNothingWaits() throws Exception {
     inFreshNetworkNamespace(() -> {
       try (TunDevice tun = openConfigured()) {
@@ -283,8 +322,8 @@ class TunDeviceTest {
   }
 
   /** A TUN device up at 198.18.99.1/30, IPv6 off so that it sends nothing of its own. */
-  private static TunDevice openConfigured() throws Exception {
-    TunDevice tun = TunDevice.open(uniqueName());
+  private static TunDevice openConfigured(TunDevice.Option... options) throws Exception {
+    TunDevice tun = TunDevice.open(uniqueName(), options);
     Files.writeString(Path.of("/proc/sys/net/ipv6/conf", tun.name(), "disable_ipv6"), "1");
     LinkControl.setMtu(tun.name(), MTU_BYTES);
     LinkControl.setIpv4Address(tun.name(), TUN_ADDRESS, 30);
