@@ -32,7 +32,7 @@ public final class TunDevice implements AutoCloseable {
 
   /** Options beyond a plain IFF_TUN | IFF_NO_PI device. */
   public enum Option {
-    // TODO(#2): TUNSETOFFLOAD and a view of virtio_net_hdr, for GSO-sized reads.
+    // TODO(#10): TUNSETOFFLOAD and a view of virtio_net_hdr, for GSO-sized reads.
     /**
      * IFF_VNET_HDR: every packet read or written starts with a {@code struct
      * virtio_net_hdr} (10 bytes unless TUNSETVNETHDRSZ changes it) describing checksum and
