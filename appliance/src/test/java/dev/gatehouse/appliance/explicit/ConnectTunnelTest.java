@@ -143,6 +143,22 @@ class ConnectTunnelTest {
   }
 
   @Test
+  void readsConnectRequestThatArrivesInPieces() throws Exception {
+    try (TestOrigin origin = new TestOrigin(connection -> connection.getInputStream().readAllBytes())) {
+      try (Socket client = new Socket(proxyAddress.getAddress(), proxyAddress.getPort())) {
+        client.setTcpNoDelay(true);
+        client.setSoTimeout((int) WAIT.toMillis());
+        String request = connect("127.0.0.1:" + origin.port());
+        for (int offset = 0; offset < request.length(); offset += 10) {
+          client.getOutputStream().write(ascii(request.substring(offset, Math.min(request.length(), offset + 10))));
+          Thread.sleep(20);
+        }
+        assertEquals(200, HttpWire.readHead(client.getInputStream()).status());
+      }
+    }
+  }
+
+  @Test
   void answersBadGatewayAtOnceWhenOriginRefuses() throws Exception {
     int closedPort = closedPort();
     long startNanos = System.nanoTime();
