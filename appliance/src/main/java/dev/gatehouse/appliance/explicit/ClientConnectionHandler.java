@@ -85,6 +85,14 @@ final class ClientConnectionHandler extends ChannelInboundHandlerAdapter {
   }
 
   @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (tunnel == null) {
+      forwarder.clientReadComplete();
+    }
+    ctx.fireChannelReadComplete();
+  }
+
+  @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof IdleStateEvent) {
       LOG.debug("client={} event=idle-timeout", ctx.channel().remoteAddress());

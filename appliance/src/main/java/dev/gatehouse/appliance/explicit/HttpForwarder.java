@@ -118,6 +118,17 @@ final class HttpForwarder {
     closeLink(CloseReason.CLIENT_CLOSED);
   }
 
+  /**
+   * A client read ended. When it delivered nothing we still wait for, ask again: the
+   * flow-control handler forgets a read that ended without a message (the decoder may
+   * have needed more bytes), as Netty's read contract has it.
+   */
+  void clientReadComplete() {
+    if (readPending && !clientClosing) {
+      clientCtx.read();
+    }
+  }
+
   /** The client sent FIN; its connection closes once nothing is left to answer. */
   void clientInputShutdown() {
     clientInputShutdown = true;

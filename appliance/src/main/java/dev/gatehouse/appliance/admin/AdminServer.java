@@ -1,0 +1,231 @@
+package dev.gatehouse.appliance.admin;
+
+import dev.gatehouse.appliance.net.Transports;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin endpoint: {@code GET /healthz} (liveness) and {@code GET /readyz} (readiness)
+ * answer 200 {@code {"status":"ok"}} while their check passes and 503 with the check's
+ * reason otherwise; other paths get 404 and other methods 405.
+ *
+ * <p>Bind it to loopback or a management network: it has no authentication.
+ */
+public final class AdminServer implements AutoCloseable {
+
+  /** The liveness probe's path. */
+  public static final String HEALTH_PATH = "/healthz";
+  /** The readiness probe's path. */
+  public static final String READY_PATH = "/readyz";
+
+  /** Our choice: probes carry no body; anything larger is not a probe. */
+  static final int MAX_REQUEST_BYTES = 4096;
+
+  private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
+  private static final long SHUTDOWN_WAIT_MILLIS = 5_000;
+
+  private final InetSocketAddress bindAddress;
+  private final Health liveness;
+  private final Health readiness;
+  private final EventLoopGroup eventLoops;
+  private final boolean ownsEventLoops;
+  private Channel serverChannel;
+  private boolean closed;
+
+  /** An admin endpoint on one event loop of its own. */
+  public AdminServer(InetSocketAddress bindAddress, Health liveness, Health readiness) {
+    this(bindAddress, liveness, readiness, null);
+  }
+
+  /**
+   * An admin endpoint on shared event loops, which {@link #close} leaves running.
+   *
+   * @param eventLoops loops from {@link Transports#newEventLoopGroup}, or {@code null} for
+   *     one loop of its own
+   */
+  public AdminServer(InetSocketAddress bindAddress, Health liveness, Health readiness,
+      EventLoopGroup eventLoops) {
+    this.bindAddress = Objects.requireNonNull(bindAddress, "bindAddress");
+    this.liveness = Objects.requireNonNull(liveness, "liveness");
+    this.readiness = Objects.requireNonNull(readiness, "readiness");
+    this.ownsEventLoops = eventLoops == null;
+    this.eventLoops = ownsEventLoops ? Transports.newEventLoopGroup(1, "admin") : eventLoops;
+  }
+
+  /**
+   * Binds and starts answering.
+   *
+   * @return the address bound, with the port chosen when 0 was asked for
+   * @throws IllegalStateException when the address cannot be bound, or on a second call
+   */
+  public synchronized InetSocketAddress start() {
+    if (serverChannel != null || closed) {
+      throw new IllegalStateException("the admin endpoint was already started or closed");
+    }
+    ServerBootstrap bootstrap = new ServerBootstrap()
+        .group(eventLoops)
+        .channel(Transports.serverSocketChannelType(eventLoops))
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel channel) {
+            channel.pipeline()
+                .addLast(new HttpServerCodec())
+                .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))
+                .addLast(new ProbeHandler());
+          }
+        });
+    ChannelFuture bind = bootstrap.bind(bindAddress).awaitUninterruptibly();
+    if (!bind.isSuccess()) {
+      throw new IllegalStateException(
+          "the admin endpoint cannot listen on " + bindAddress + ": " + bind.cause(), bind.cause());
+    }
+    serverChannel = bind.channel();
+    InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
+    LOG.info("listener=admin event=listening address={}", bound);
+    return bound;
+  }
+
+  /** Stops answering; shuts the event loop down if this endpoint made it. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (serverChannel != null) {
+      serverChannel.close().awaitUninterruptibly();
+    }
+    if (ownsEventLoops) {
+      eventLoops.shutdownGracefully(0, SHUTDOWN_WAIT_MILLIS, TimeUnit.MILLISECONDS)
+          .awaitUninterruptibly();
+    }
+  }
+
+  /** Answers one probe request; the aggregator has made it whole. */
+  private final class ProbeHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+      if (request.decoderResult().isFailure()) {
+        respond(ctx, request, HttpResponseStatus.BAD_REQUEST, errorJson("bad request"), false);
+        return;
+      }
+
+      String path = new QueryStringDecoder(request.uri()).path();
+      Health check = switch (path) {
+        case HEALTH_PATH -> liveness;
+        case READY_PATH -> readiness;
+        default -> null;
+      };
+      if (check == null) {
+        respond(ctx, request, HttpResponseStatus.NOT_FOUND, errorJson("not found"), true);
+      } else if (!HttpMethod.GET.equals(request.method())
+          && !HttpMethod.HEAD.equals(request.method())) {
+        respond(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED,
+            errorJson("use GET"), true);
+      } else {
+        answerProbe(ctx, request, check);
+      }
+    }
+
+    private void answerProbe(ChannelHandlerContext ctx, FullHttpRequest request, Health check) {
+      Health.Status status;
+      try {
+        status = check.check();
+      } catch (RuntimeException e) {
+        // A broken check must read as unhealthy, not as a dead endpoint.
+        LOG.debug("listener=admin event=check-failed cause={}", e.toString());
+        status = Health.Status.failing("the check failed: " + e.getClass().getSimpleName());
+      }
+      if (status.healthy()) {
+        respond(ctx, request, HttpResponseStatus.OK, "{\"status\":\"ok\"}", true);
+      } else {
+        respond(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE,
+            "{\"status\":\"unavailable\",\"reason\":\"" + jsonEscape(status.reason()) + "\"}",
+            true);
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      LOG.debug("listener=admin event=error cause={}", cause.toString());
+      ctx.close();
+    }
+  }
+
+  private static void respond(ChannelHandlerContext ctx, FullHttpRequest request,
+      HttpResponseStatus status, String json, boolean keepAliveAllowed) {
+    byte[] body = (json + "\n").getBytes(StandardCharsets.UTF_8);
+    boolean head = HttpMethod.HEAD.equals(request.method());
+    ByteBuf content = head ? ctx.alloc().buffer(0) : ctx.alloc().buffer(body.length).writeBytes(body);
+    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
+    response.headers()
+        .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+        .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
+        .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+    if (status.equals(HttpResponseStatus.METHOD_NOT_ALLOWED)) {
+      // RFC 9110 §15.5.6: a 405 lists the methods the resource supports.
+      response.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+    }
+
+    boolean keepAlive = keepAliveAllowed && HttpUtil.isKeepAlive(request);
+    HttpUtil.setKeepAlive(response, keepAlive);
+    ChannelFuture written = ctx.writeAndFlush(response);
+    if (!keepAlive) {
+      written.addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  private static String errorJson(String error) {
+    return "{\"error\":\"" + jsonEscape(error) + "\"}";
+  }
+
+  /** RFC 8259 §7: quote, backslash and control characters are escaped in a string. */
+  static String jsonEscape(String text) {
+    StringBuilder escaped = new StringBuilder(text.length() + 8);
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      switch (c) {
+        case '"' -> escaped.append("\\\"");
+        case '\\' -> escaped.append("\\\\");
+        case '\n' -> escaped.append("\\n");
+        case '\r' -> escaped.append("\\r");
+        case '\t' -> escaped.append("\\t");
+        default -> {
+          if (c < 0x20) {
+            escaped.append(String.format("\\u%04x", (int) c));
+          } else {
+            escaped.append(c);
+          }
+        }
+      }
+    }
+    return escaped.toString();
+  }
+}

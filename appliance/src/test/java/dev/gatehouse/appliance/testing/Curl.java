@@ -1,0 +1,68 @@
+package dev.gatehouse.appliance.testing;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/** curl as the real client: the proxy must work for what browsers and tools send. */
+public final class Curl {
+
+  private static final long TIMEOUT_SECONDS = 30;
+
+  /** What one curl run printed and returned. */
+  public record Result(int exitCode, String stdout, String stderr) {}
+
+  private Curl() {}
+
+  /**
+   * Skips the calling test, visibly, where curl is not installed; the machines this
+   * project builds on have it.
+   */
+  public static void assumeInstalled() {
+    boolean found = false;
+    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
+      found |= Files.isExecutable(Path.of(dir, "curl"));
+    }
+    assumeTrue(found, "curl is not installed: the real-client check cannot run");
+  }
+
+  /** Runs curl with {@code args}, without any proxy settings from the environment. */
+  public static Result run(String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add("curl");
+    command.add("--max-time");
+    command.add(Long.toString(TIMEOUT_SECONDS));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command);
+    Map<String, String> env = builder.environment();
+    for (String name : List.of("http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy",
+        "ALL_PROXY", "no_proxy", "NO_PROXY")) {
+      env.remove(name);
+    }
+
+    Process process = builder.start();
+    Future<Void> stderrReader;
+    StringBuilder stderr = new StringBuilder();
+    stderrReader = Background.run("curl-stderr", () ->
+        stderr.append(new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8)));
+    String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!process.waitFor(TIMEOUT_SECONDS + 5, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError("curl did not finish: " + command);
+    }
+    try {
+      stderrReader.get(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("could not read curl's stderr", e);
+    }
+    return new Result(process.exitValue(), stdout, stderr.toString());
+  }
+}
