@@ -9,6 +9,7 @@ import dev.gatehouse.core.log.ActivityLogSettings;
 import dev.gatehouse.core.tunnel.TunnelPlan;
 import dev.gatehouse.core.tunnel.TunnelProviders;
 import dev.gatehouse.core.tunnel.TunnelSettingsReader;
+import io.netty.util.NetUtil;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
@@ -73,16 +74,13 @@ public final class GatehouseConfigReader {
     }
     ConfigMap map = root.get();
     GatehouseConfig.ExplicitProxy proxy = section(map, "explicit-proxy", errors, this::explicitProxy);
-    GatehouseConfig.Admin admin = section(map, "admin", errors, this::admin);
+    GatehouseConfig.Admin admin = section(map, "admin", errors, (m, e) -> admin(m, proxy, e));
     GatehouseConfig.Tcp tcp = section(map, "proxy", errors, this::proxy);
     GatehouseConfig.Log log = section(map, "log", errors, this::log);
     List<TunnelPlan> tunnels = map.optional("tunnels")
         .map(list -> new TunnelSettingsReader(providers, secrets).read(list, errors))
         .orElse(List.of());
     map.finish();
-    if (errors.isEmpty()) {
-      crossCheck(proxy, admin, map, errors);
-    }
     errors.throwIfAny(source);
     return new GatehouseConfig(proxy, admin, tcp, log, tunnels);
   }
@@ -93,9 +91,14 @@ public final class GatehouseConfigReader {
     return new GatehouseConfig.ExplicitProxy(enabled, listen);
   }
 
-  private GatehouseConfig.Admin admin(ConfigMap m, ConfigErrors errors) {
+  private GatehouseConfig.Admin admin(ConfigMap m, GatehouseConfig.ExplicitProxy proxy, ConfigErrors errors) {
     boolean enabled = bool(m, "enabled", true, errors);
     InetSocketAddress listen = value(m, "listen", DEFAULT_ADMIN_LISTEN, n -> n.asSocketAddress(errors));
+    if (enabled && proxy.enabled() && listen.equals(proxy.listen())) {
+      int line = m.optional("listen").map(ConfigNode::line).orElse(m.node().line());
+      errors.add(m.pathOf("listen"), line, "already used by explicit-proxy.listen ("
+          + NetUtil.toSocketAddressString(listen) + ")");
+    }
     return new GatehouseConfig.Admin(enabled, listen);
   }
 
@@ -132,14 +135,6 @@ public final class GatehouseConfigReader {
         toFile ? ActivityLogSettings.Sink.FILE : ActivityLogSettings.Sink.STDOUT,
         toFile ? path : null, maxBytes, keep, queue, includeStart);
     return new GatehouseConfig.Log(level, !"off".equals(sink), settings);
-  }
-
-  private static void crossCheck(
-      GatehouseConfig.ExplicitProxy proxy, GatehouseConfig.Admin admin, ConfigMap map, ConfigErrors errors) {
-    if (proxy.enabled() && admin.enabled() && proxy.listen().equals(admin.listen())) {
-      errors.add(map.pathOf("admin") + ".listen", map.node().line(),
-          "the same address as explicit-proxy.listen (" + admin.listen() + ")");
-    }
   }
 
   /** Reads an optional sub-mapping with {@code reader}, then refuses the keys it did not read. */

@@ -123,8 +123,8 @@ class GatehouseConfigReaderTest {
 
   @Test
   void refusesAProxyAndAdminOnTheSameAddress() {
-    assertEquals(List.of("admin.listen: the same address as explicit-proxy.listen (/127.0.0.1:3128)"),
-        errorsOf("admin:\n  listen: 127.0.0.1:3128\n"));
+    assertEquals(List.of("admin.listen: already used by explicit-proxy.listen (127.0.0.1:3128) (line 3)"),
+        errorsOf("admin:\n  enabled: true\n  listen: 127.0.0.1:3128\n"));
   }
 
   @Test

@@ -49,7 +49,8 @@ public final class ConfigMap {
    * that its defaults are read the same way and its errors carry the right path.
    */
   public static ConfigMap absent(String path, ConfigErrors errors) {
-    MappingNode empty = new MappingNode(org.yaml.snakeyaml.nodes.Tag.MAP, java.util.List.of(), null);
+    MappingNode empty = new MappingNode(org.yaml.snakeyaml.nodes.Tag.MAP, java.util.List.of(),
+        org.yaml.snakeyaml.DumperOptions.FlowStyle.BLOCK);
     return new ConfigMap(new ConfigNode(empty, path), new LinkedHashMap<>(), errors);
   }
 

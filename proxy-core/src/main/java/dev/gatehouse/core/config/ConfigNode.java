@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.Mark;
@@ -59,7 +60,7 @@ public final class ConfigNode {
     try {
       Node root = new Yaml(options).compose(text);
       if (root == null) {
-        return Optional.of(new ConfigNode(new MappingNode(Tag.MAP, List.of(), null), ""));
+        return Optional.of(new ConfigNode(new MappingNode(Tag.MAP, List.of(), DumperOptions.FlowStyle.BLOCK), ""));
       }
       return Optional.of(new ConfigNode(root, ""));
     } catch (MarkedYAMLException e) {
@@ -68,7 +69,8 @@ public final class ConfigNode {
       errors.add("", line, "not valid YAML: " + e.getProblem());
       return Optional.empty();
     } catch (YAMLException e) {
-      errors.add("", 0, "not valid YAML: " + e.getMessage());
+      boolean encoding = e.getCause() instanceof java.nio.charset.CharacterCodingException;
+      errors.add("", 0, encoding ? "not UTF-8 text" : "not valid YAML: " + e.getMessage());
       return Optional.empty();
     }
   }
