@@ -56,9 +56,10 @@ public final class Checksums {
    */
   public static int sumWithoutChecksumField(
       ByteBuf buffer, int index, int lengthBytes, int checksumIndex) {
-    int before = checksumIndex - index;
     int afterIndex = checksumIndex + 2;
-    return add(sum(buffer, index, before), sum(buffer, afterIndex, index + lengthBytes - afterIndex));
+    int before = sum(buffer, index, checksumIndex - index);
+    int after = sum(buffer, afterIndex, index + lengthBytes - afterIndex);
+    return add(before, after);
   }
 
   /** Adds two sums with end-around carry. */

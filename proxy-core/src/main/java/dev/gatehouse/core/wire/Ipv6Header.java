@@ -410,13 +410,13 @@ public final class Ipv6Header {
 
   /** Sets the Traffic Class field. */
   public void setTrafficClass(int trafficClass) {
-    int word = firstWord() & ~(0xFF << 20) | (trafficClass & 0xFF) << 20;
+    int word = (firstWord() & ~(0xFF << 20)) | ((trafficClass & 0xFF) << 20);
     buffer.setInt(offset + VERSION_TRAFFIC_CLASS_FLOW_LABEL_OFFSET, word);
   }
 
   /** Sets the 20-bit Flow Label field. */
   public void setFlowLabel(int flowLabel) {
-    int word = firstWord() & ~0xFFFFF | flowLabel & 0xFFFFF;
+    int word = (firstWord() & ~0xFFFFF) | (flowLabel & 0xFFFFF);
     buffer.setInt(offset + VERSION_TRAFFIC_CLASS_FLOW_LABEL_OFFSET, word);
   }
 

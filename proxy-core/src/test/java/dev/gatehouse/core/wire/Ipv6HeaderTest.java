@@ -118,7 +118,8 @@ class Ipv6HeaderTest {
 
   @Test
   void walksAMobilityHeaderLikeAnyRfc6564ExtensionHeader() {
-    byte[] packet = packet(0x60000000, IpProtocol.MOBILITY, 64, "3b01 0000 00000000 0000000000000000");
+    byte[] packet = packet(0x60000000, IpProtocol.MOBILITY, 64,
+        "3b01 0000 00000000 0000000000000000");
     Buffers.with(packet, buffer -> {
       assertEquals(WireStatus.OK, ipv6.wrap(buffer, 0, packet.length));
       assertEquals(IpProtocol.NO_NEXT_HEADER, ipv6.upperLayerProtocol());

@@ -502,7 +502,8 @@ class ReadsPcap4jPacketsTest {
   private void assertTcpMatches(TcpPacket built, ByteBuf buffer) {
     TcpPacket.TcpHeader expected = built.getHeader();
     assertEquals(IpProtocol.TCP, packet.protocol());
-    assertEquals(WireStatus.OK, tcp.wrap(buffer, packet.payloadOffset(), packet.payloadLengthBytes()));
+    assertEquals(WireStatus.OK,
+        tcp.wrap(buffer, packet.payloadOffset(), packet.payloadLengthBytes()));
     assertEquals(expected.getSrcPort().valueAsInt(), tcp.sourcePort());
     assertEquals(expected.getDstPort().valueAsInt(), tcp.destinationPort());
     assertTrue(packet.hasPorts());
@@ -579,7 +580,8 @@ class ReadsPcap4jPacketsTest {
   private void assertUdpMatches(UdpPacket built, ByteBuf buffer) {
     UdpPacket.UdpHeader expected = built.getHeader();
     assertEquals(IpProtocol.UDP, packet.protocol());
-    assertEquals(WireStatus.OK, udp.wrap(buffer, packet.payloadOffset(), packet.payloadLengthBytes()));
+    assertEquals(WireStatus.OK,
+        udp.wrap(buffer, packet.payloadOffset(), packet.payloadLengthBytes()));
     assertEquals(expected.getSrcPort().valueAsInt(), udp.sourcePort());
     assertEquals(expected.getDstPort().valueAsInt(), udp.destinationPort());
     assertEquals(expected.getLengthAsInt(), udp.lengthBytes());
