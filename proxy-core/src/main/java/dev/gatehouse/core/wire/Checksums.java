@@ -10,7 +10,7 @@ import io.netty.buffer.ByteBuf;
  * added back), in {@code [0, 0xFFFF]}; sums of adjacent ranges combine with {@link #add}.
  * A <em>checksum</em> is the one's complement of a sum, as it travels in a header. Ranges
  * that are summed separately must each start at an even distance from the start of the
- * checksummed data; only the last may have an odd length (RFC 1071 §4.1 pads it with zero).
+ * checksummed data; only the last may have an odd length (it is padded with zero).
  */
 public final class Checksums {
 
@@ -26,7 +26,7 @@ public final class Checksums {
 
   /**
    * Sums {@code lengthBytes} bytes from {@code index} as big-endian 16-bit words, padding an
-   * odd last byte with zero (RFC 1071 §4.1).
+   * odd last byte with zero (RFC 768, RFC 9293 §3.1).
    */
   public static int sum(ByteBuf buffer, int index, int lengthBytes) {
     long sum = 0;
@@ -34,7 +34,7 @@ public final class Checksums {
     int end = index + lengthBytes;
 
     // 2^32 ≡ 1 (mod 0xFFFF), so adding 32-bit words and folding later is the same sum
-    // (RFC 1071 §2 (B), byte-order and word-size independence).
+    // (RFC 1071 §2 (C), parallel summation).
     while (at + 4 <= end) {
       sum += buffer.getUnsignedInt(at);
       at += 4;

@@ -128,6 +128,8 @@ public final class Ipv4Header {
     this.buffer = null;
     Objects.checkFromIndexSize(offset, lengthBytes, buffer.capacity());
 
+    // RFC 1812 §5.2.2 lists these checks (bytes for a header, version, IHL, Total Length
+    // against IHL) for a router; RFC 1122 §3.2.1.1: another version is silently discarded.
     if (lengthBytes < MIN_HEADER_LENGTH_BYTES) {
       return WireStatus.TRUNCATED;
     }
@@ -140,8 +142,7 @@ public final class Ipv4Header {
       return WireStatus.BAD_HEADER_LENGTH;
     }
 
-    // RFC 791 §3.1: Total Length covers header and data. RFC 1122 §3.2.1.1 leaves it to the
-    // receiver to drop what disagrees with it; bytes past it are link padding.
+    // RFC 791 §3.1: Total Length covers header and data; bytes past it are link padding.
     int totalLength = buffer.getUnsignedShort(offset + TOTAL_LENGTH_OFFSET);
     if (totalLength < MIN_HEADER_LENGTH_BYTES) {
       return WireStatus.BAD_TOTAL_LENGTH;
@@ -169,8 +170,8 @@ public final class Ipv4Header {
 
   /**
    * RFC 791 §3.1: an option is End of Option List, No Operation, or type, length (counting
-   * type and length) and data; a length below 2 or past the header is malformed (RFC 1122
-   * §3.2.1.8 asks a host to cope with any option, never to walk off the header).
+   * type and length) and data; a length below 2 or past the header is malformed. Options
+   * not understood are stepped over by their length (RFC 1122 §3.2.1.8: silently ignored).
    */
   private static WireStatus checkOptions(ByteBuf buffer, int at, int end) {
     int position = at;

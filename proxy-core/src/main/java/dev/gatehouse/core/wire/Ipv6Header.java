@@ -25,7 +25,7 @@ import java.util.Objects;
  * |                                                               |
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  *
- * Extension header, generic form (RFC 8200 §4.3-4.6, RFC 6564 §4):
+ * Extension header, generic form (RFC 8200 §4.3-4.6, RFC 6564):
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * |  Next Header  |  Hdr Ext Len  |  (Hdr Ext Len + 1) * 8 bytes  |
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
@@ -180,7 +180,7 @@ public final class Ipv6Header {
     int position = offset + HEADER_LENGTH_BYTES;
 
     while (isWalkedExtensionHeader(protocol)) {
-      // RFC 8200 §4.3: Hop-by-Hop Options may only follow the IPv6 header itself.
+      // RFC 8200 §4.1: Hop-by-Hop Options may only follow the IPv6 header itself.
       if (protocol == IpProtocol.HOP_BY_HOP && position != offset + HEADER_LENGTH_BYTES) {
         return WireStatus.BAD_EXTENSION_HEADER;
       }
@@ -224,7 +224,7 @@ public final class Ipv6Header {
 
   /**
    * The extension headers the walk steps over: RFC 8200 §4 and the IANA list of IPv6
-   * Extension Header Types (RFC 7045 §2), less ESP, behind which nothing can be read.
+   * Extension Header Types (RFC 7045), less ESP, behind which nothing can be read.
    */
   private static boolean isWalkedExtensionHeader(int protocol) {
     return switch (protocol) {
@@ -249,7 +249,7 @@ public final class Ipv6Header {
    * which the sender finds in the Routing header while Segments Left is non-zero. That is
    * the last address for type 0 (RFC 5095 deprecates it, its layout stays), the home
    * address for type 2 (RFC 6275 §6.4) and Segment List[0] for type 4 (RFC 8754 §2). Type 3
-   * (RFC 6554) compresses its addresses and never leaves its RPL domain (RFC 6554 §4);
+   * (RFC 6554) compresses its addresses and stays inside its RPL domain;
    * unknown types must be dropped by the node they are addressed to (RFC 8200 §4.4): both
    * keep the Destination Address.
    */

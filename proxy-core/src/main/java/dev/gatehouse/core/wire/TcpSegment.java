@@ -174,12 +174,12 @@ public final class TcpSegment {
   }
 
   private static boolean hasLengthForKind(int kind, int length) {
-    int required = TcpOptions.requiredLengthBytes(kind);
     if (kind == TcpOptions.KIND_SACK) {
       // RFC 2018 §3: one or more blocks of 8 bytes after kind and length.
       int blockBytes = length - 2;
       return blockBytes > 0 && blockBytes % TcpOptions.SACK_BLOCK_LENGTH_BYTES == 0;
     }
+    int required = TcpOptions.requiredLengthBytes(kind);
     return required < 0 || length == required;
   }
 

@@ -24,8 +24,10 @@ public enum WireStatus {
    * is shorter than the header or longer than what carries it.
    */
   BAD_TOTAL_LENGTH,
-  /** An IPv4 or TCP option has a length below 2, reaches past the header, or has the
-   *  wrong length for its kind. */
+  /**
+   * An IPv4 or TCP option has a length below 2, reaches past the header, or has the wrong
+   * length for its kind.
+   */
   BAD_OPTION,
   /**
    * An IPv6 extension header reaches past the payload, is shorter than its fixed part, or
