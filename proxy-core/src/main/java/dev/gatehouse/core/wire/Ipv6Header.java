@@ -184,21 +184,17 @@ public final class Ipv6Header {
       if (protocol == IpProtocol.HOP_BY_HOP && position != offset + HEADER_LENGTH_BYTES) {
         return WireStatus.BAD_EXTENSION_HEADER;
       }
-      if (position + EXTENSION_UNIT_BYTES > declaredEnd) {
-        return WireStatus.BAD_EXTENSION_HEADER;
-      }
-      if (position + EXTENSION_UNIT_BYTES > endOffset) {
-        return WireStatus.TRUNCATED;
+      WireStatus fixedPart = checkExtent(position, EXTENSION_UNIT_BYTES, declaredEnd);
+      if (fixedPart != WireStatus.OK) {
+        return fixedPart;
       }
       int length = extensionHeaderLengthBytes(protocol, position);
       if (protocol == IpProtocol.AH && length < AH_MIN_LENGTH_BYTES) {
         return WireStatus.BAD_EXTENSION_HEADER;
       }
-      if (position + length > declaredEnd) {
-        return WireStatus.BAD_EXTENSION_HEADER;
-      }
-      if (position + length > endOffset) {
-        return WireStatus.TRUNCATED;
+      WireStatus whole = checkExtent(position, length, declaredEnd);
+      if (whole != WireStatus.OK) {
+        return whole;
       }
 
       if (protocol == IpProtocol.ROUTING && routingHeaderOffset == NONE) {
@@ -219,6 +215,20 @@ public final class Ipv6Header {
 
     upperLayerProtocol = protocol;
     upperLayerOffset = position;
+    return WireStatus.OK;
+  }
+
+  /**
+   * Reaching past Payload Length is a malformed header; reaching past the bytes present while
+   * within Payload Length happens only to a quote cut short.
+   */
+  private WireStatus checkExtent(int position, int lengthBytes, int declaredEnd) {
+    if (position + lengthBytes > declaredEnd) {
+      return WireStatus.BAD_EXTENSION_HEADER;
+    }
+    if (position + lengthBytes > endOffset) {
+      return WireStatus.TRUNCATED;
+    }
     return WireStatus.OK;
   }
 

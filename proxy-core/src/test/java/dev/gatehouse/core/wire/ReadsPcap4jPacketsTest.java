@@ -55,8 +55,9 @@ import org.pcap4j.packet.namednumber.TcpOptionKind;
 
 /**
  * Packets built and checksummed by pcap4j, with randomized but seeded fields, read back by
- * the views: every field and every checksum must agree. pcap4j's packet classes are plain
- * Java; this machine has no libpcap and nothing here needs it.
+ * the views: every field and every checksum must agree. Building and parsing packets in
+ * pcap4j is plain Java: only its capture classes ({@code Pcaps}, {@code PcapHandle}) load
+ * libpcap, and none is used here (nor installed where these tests were written).
  */
 class ReadsPcap4jPacketsTest {
 
