@@ -183,7 +183,9 @@ public final class AdminServer implements AutoCloseable {
       HttpResponseStatus status, String json, boolean keepAliveAllowed) {
     byte[] body = (json + "\n").getBytes(StandardCharsets.UTF_8);
     boolean head = HttpMethod.HEAD.equals(request.method());
-    ByteBuf content = head ? ctx.alloc().buffer(0) : ctx.alloc().buffer(body.length).writeBytes(body);
+    ByteBuf content = head
+        ? ctx.alloc().buffer(0)
+        : ctx.alloc().buffer(body.length).writeBytes(body);
     FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
     response.headers()
         .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)

@@ -214,7 +214,8 @@ public final class ExplicitProxyServer implements AutoCloseable {
       eventLoops.shutdownGracefully(0, SHUTDOWN_WAIT.toMillis(), TimeUnit.MILLISECONDS)
           .awaitUninterruptibly();
     }
-    LOG.info("listener={} event=closed connectionsClosed={}", settings.listenerName(), shutdowns.size());
+    LOG.info("listener={} event=closed connectionsClosed={}",
+        settings.listenerName(), shutdowns.size());
   }
 
   private static Duration requirePositive(Duration duration, String name) {

@@ -40,10 +40,13 @@ public final class Transports {
    */
   public static EventLoopGroup newEventLoopGroup(int threads, String threadNamePrefix) {
     if (threads < 0) {
-      throw new IllegalArgumentException("threads must be 0 (Netty's choice) or more, got " + threads);
+      throw new IllegalArgumentException(
+          "threads must be 0 (Netty's choice) or more, got " + threads);
     }
-    IoHandlerFactory ioHandlers = epollAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-    return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadNamePrefix, true), ioHandlers);
+    IoHandlerFactory ioHandlers =
+        epollAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    DefaultThreadFactory daemonThreads = new DefaultThreadFactory(threadNamePrefix, true);
+    return new MultiThreadIoEventLoopGroup(threads, daemonThreads, ioHandlers);
   }
 
   /** The listening channel class that registers with {@code group}'s loops. */

@@ -155,6 +155,23 @@ class AbsoluteFormForwardingTest {
   }
 
   @Test
+  void forwardsToAnIpv6OriginWithABracketedHost() throws Exception {
+    BlockingQueue<HttpWire.Head> received = new LinkedBlockingQueue<>();
+    try (TestOrigin origin = new TestOrigin(InetAddress.getByName("::1"), connection -> {
+      received.add(HttpWire.readHead(connection.getInputStream()));
+      connection.getOutputStream().write(ascii("HTTP/1.1 204 No Content\r\n\r\n"));
+      connection.getInputStream().readAllBytes();
+    })) {
+      try (Socket client = openClient()) {
+        client.getOutputStream().write(ascii("GET http://[::1]:" + origin.port() + "/six HTTP/1.1\r\n"
+            + "Host: x\r\n\r\n"));
+        assertEquals(204, HttpWire.readHead(client.getInputStream()).status());
+      }
+      assertEquals("[::1]:" + origin.port(), received.poll(WAIT.toSeconds(), TimeUnit.SECONDS).header("host"));
+    }
+  }
+
+  @Test
   void readsRequestHeadThatArrivesInPieces() throws Exception {
     try (TestOrigin origin = new TestOrigin(AbsoluteFormForwardingTest::answerEachRequest)) {
       try (Socket client = openClient()) {
