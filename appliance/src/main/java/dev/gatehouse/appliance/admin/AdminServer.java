@@ -181,7 +181,7 @@ public final class AdminServer implements AutoCloseable {
 
   private static void respond(ChannelHandlerContext ctx, FullHttpRequest request,
       HttpResponseStatus status, String json, boolean keepAliveAllowed) {
-    byte[] body = (json + "\n").getBytes(StandardCharsets.UTF_8);
+    byte[] body = json.getBytes(StandardCharsets.UTF_8);
     boolean head = HttpMethod.HEAD.equals(request.method());
     ByteBuf content = head
         ? ctx.alloc().buffer(0)

@@ -424,6 +424,22 @@ class AbsoluteFormForwardingTest {
   }
 
   @Test
+  void closingTheServerEndsOpenKeepAliveFlowsWithProxyShutdown() throws Exception {
+    try (TestOrigin origin = new TestOrigin(AbsoluteFormForwardingTest::answerEachRequest)) {
+      try (Socket client = openClient()) {
+        assertEquals("/kept", exchange(client, client.getInputStream(),
+            "http://127.0.0.1:" + origin.port() + "/kept"));
+        proxy.close();
+
+        List<ActivityRecord> ends = log.ends();
+        assertEquals(1, ends.size(), "the record is written before close() returns");
+        assertEquals(CloseReason.PROXY_SHUTDOWN, ends.get(0).closeReason());
+        assertEquals(-1, client.getInputStream().read());
+      }
+    }
+  }
+
+  @Test
   void answersHeadRequestsWithoutBody() throws Exception {
     try (TestOrigin origin = new TestOrigin(connection -> {
       InputStream in = connection.getInputStream();
