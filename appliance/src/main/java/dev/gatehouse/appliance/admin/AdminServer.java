@@ -25,8 +25,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +48,7 @@ public final class AdminServer implements AutoCloseable {
   static final int MAX_REQUEST_BYTES = 4096;
 
   private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
-  private static final long SHUTDOWN_WAIT_MILLIS = 5_000;
+  private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(5);
 
   private final InetSocketAddress bindAddress;
   private final Health liveness;
@@ -100,12 +100,7 @@ public final class AdminServer implements AutoCloseable {
                 .addLast(new ProbeHandler());
           }
         });
-    ChannelFuture bind = bootstrap.bind(bindAddress).awaitUninterruptibly();
-    if (!bind.isSuccess()) {
-      throw new IllegalStateException(
-          "the admin endpoint cannot listen on " + bindAddress + ": " + bind.cause(), bind.cause());
-    }
-    serverChannel = bind.channel();
+    serverChannel = Transports.bind(bootstrap, bindAddress, "the admin endpoint");
     InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
     LOG.info("listener=admin event=listening address={}", bound);
     return bound;
@@ -122,8 +117,7 @@ public final class AdminServer implements AutoCloseable {
       serverChannel.close().awaitUninterruptibly();
     }
     if (ownsEventLoops) {
-      eventLoops.shutdownGracefully(0, SHUTDOWN_WAIT_MILLIS, TimeUnit.MILLISECONDS)
-          .awaitUninterruptibly();
+      Transports.shutdown(eventLoops, SHUTDOWN_WAIT);
     }
   }
 
@@ -181,9 +175,11 @@ public final class AdminServer implements AutoCloseable {
 
   private static void respond(ChannelHandlerContext ctx, FullHttpRequest request,
       HttpResponseStatus status, String json, boolean keepAliveAllowed) {
-    byte[] body = (json + "\n").getBytes(StandardCharsets.UTF_8);
+    byte[] body = json.getBytes(StandardCharsets.UTF_8);
     boolean head = HttpMethod.HEAD.equals(request.method());
-    ByteBuf content = head ? ctx.alloc().buffer(0) : ctx.alloc().buffer(body.length).writeBytes(body);
+    ByteBuf content = head
+        ? ctx.alloc().buffer(0)
+        : ctx.alloc().buffer(body.length).writeBytes(body);
     FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
     response.headers()
         .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)

@@ -4,7 +4,6 @@ import dev.gatehouse.appliance.net.Transports;
 import dev.gatehouse.core.log.ActivityLog;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -160,12 +159,7 @@ public final class ExplicitProxyServer implements AutoCloseable {
           }
         });
 
-    ChannelFuture bind = bootstrap.bind(bindAddress).awaitUninterruptibly();
-    if (!bind.isSuccess()) {
-      throw new IllegalStateException("listener " + settings.listenerName()
-          + " cannot listen on " + bindAddress + ": " + bind.cause(), bind.cause());
-    }
-    serverChannel = bind.channel();
+    serverChannel = Transports.bind(bootstrap, bindAddress, "listener " + settings.listenerName());
     InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
     LOG.info("listener={} event=listening address={} connectTimeout={} idleTimeout={}",
         settings.listenerName(), bound, settings.connectTimeout(), idleTimeout);
@@ -211,10 +205,10 @@ public final class ExplicitProxyServer implements AutoCloseable {
 
     resolver.shutdownNow();
     if (ownsEventLoops) {
-      eventLoops.shutdownGracefully(0, SHUTDOWN_WAIT.toMillis(), TimeUnit.MILLISECONDS)
-          .awaitUninterruptibly();
+      Transports.shutdown(eventLoops, SHUTDOWN_WAIT);
     }
-    LOG.info("listener={} event=closed connectionsClosed={}", settings.listenerName(), shutdowns.size());
+    LOG.info("listener={} event=closed connectionsClosed={}",
+        settings.listenerName(), shutdowns.size());
   }
 
   private static Duration requirePositive(Duration duration, String name) {

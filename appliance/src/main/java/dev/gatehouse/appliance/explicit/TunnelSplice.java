@@ -70,7 +70,8 @@ final class TunnelSplice {
   static TunnelSplice join(ChannelHandlerContext clientHandler, Channel origin, ExplicitFlow flow) {
     Channel client = clientHandler.channel();
     TunnelSplice splice = new TunnelSplice(client, origin, flow);
-    client.pipeline().addBefore(clientHandler.name(), RELAY_NAME, splice.new Relay(Side.CLIENT, origin));
+    client.pipeline().addBefore(clientHandler.name(), RELAY_NAME,
+        splice.new Relay(Side.CLIENT, origin));
     origin.pipeline().addLast(RELAY_NAME, splice.new Relay(Side.ORIGIN, client));
     client.closeFuture().addListener(closed -> channelClosed(splice));
     origin.closeFuture().addListener(closed -> channelClosed(splice));
@@ -182,7 +183,8 @@ final class TunnelSplice {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      LOG.debug("flow={} event=relay-error side={} cause={}", flow.sessionId(), side, cause.toString());
+      LOG.debug("flow={} event=relay-error side={} cause={}",
+          flow.sessionId(), side, cause.toString());
       // A reset surfaces as an IOException: for the log that is the side closing.
       flow.noteCloseReason(cause instanceof IOException ? side.closed : side.failed);
       closeBoth();

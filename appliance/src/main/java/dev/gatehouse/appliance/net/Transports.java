@@ -1,5 +1,8 @@
 package dev.gatehouse.appliance.net;
 
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
@@ -14,6 +17,9 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Picks the socket transport for the appliance's own listeners and dials: Linux epoll when
@@ -40,10 +46,13 @@ public final class Transports {
    */
   public static EventLoopGroup newEventLoopGroup(int threads, String threadNamePrefix) {
     if (threads < 0) {
-      throw new IllegalArgumentException("threads must be 0 (Netty's choice) or more, got " + threads);
+      throw new IllegalArgumentException(
+          "threads must be 0 (Netty's choice) or more, got " + threads);
     }
-    IoHandlerFactory ioHandlers = epollAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-    return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadNamePrefix, true), ioHandlers);
+    IoHandlerFactory ioHandlers =
+        epollAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    DefaultThreadFactory daemonThreads = new DefaultThreadFactory(threadNamePrefix, true);
+    return new MultiThreadIoEventLoopGroup(threads, daemonThreads, ioHandlers);
   }
 
   /** The listening channel class that registers with {@code group}'s loops. */
@@ -54,6 +63,28 @@ public final class Transports {
   /** The connecting channel class that registers with {@code group}'s loops. */
   public static Class<? extends SocketChannel> socketChannelType(EventLoopGroup group) {
     return isEpoll(group) ? EpollSocketChannel.class : NioSocketChannel.class;
+  }
+
+  /**
+   * Binds a listener and waits for the answer.
+   *
+   * @param listener what is listening, for the error message
+   * @return the bound channel
+   * @throws IllegalStateException when the address cannot be bound (a configuration error)
+   */
+  public static Channel bind(ServerBootstrap bootstrap, InetSocketAddress address, String listener) {
+    ChannelFuture bind = bootstrap.bind(address).awaitUninterruptibly();
+    if (!bind.isSuccess()) {
+      throw new IllegalStateException(
+          listener + " cannot listen on " + address + ": " + bind.cause(), bind.cause());
+    }
+    return bind.channel();
+  }
+
+  /** Shuts event loops down at once (no quiet period), waiting at most {@code wait}. */
+  public static void shutdown(EventLoopGroup group, Duration wait) {
+    group.shutdownGracefully(0, wait.toMillis(), TimeUnit.MILLISECONDS)
+        .awaitUninterruptibly(wait.toMillis());
   }
 
   private static boolean isEpoll(EventLoopGroup group) {

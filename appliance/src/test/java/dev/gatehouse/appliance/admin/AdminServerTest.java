@@ -46,7 +46,7 @@ class AdminServerTest {
   void answersOkWhileHealthy() throws Exception {
     HttpResponse<String> response = get("/healthz");
     assertEquals(200, response.statusCode());
-    assertEquals("{\"status\":\"ok\"}\n", response.body());
+    assertEquals("{\"status\":\"ok\"}", response.body());
     assertEquals("application/json", response.headers().firstValue("content-type").orElseThrow());
   }
 
@@ -55,7 +55,7 @@ class AdminServerTest {
     alive.set(false);
     HttpResponse<String> response = get("/healthz");
     assertEquals(503, response.statusCode());
-    assertEquals("{\"status\":\"unavailable\",\"reason\":\"the event loops stopped\"}\n", response.body());
+    assertEquals("{\"status\":\"unavailable\",\"reason\":\"the event loops stopped\"}", response.body());
   }
 
   @Test
@@ -64,7 +64,7 @@ class AdminServerTest {
     assertEquals(200, get("/healthz").statusCode());
     HttpResponse<String> response = get("/readyz");
     assertEquals(503, response.statusCode());
-    assertEquals("{\"status\":\"unavailable\",\"reason\":\"configuration not loaded yet\"}\n",
+    assertEquals("{\"status\":\"unavailable\",\"reason\":\"configuration not loaded yet\"}",
         response.body());
 
     ready.set(true);

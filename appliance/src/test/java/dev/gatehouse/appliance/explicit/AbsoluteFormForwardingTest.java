@@ -15,6 +15,7 @@ import dev.gatehouse.appliance.testing.TestOrigin;
 import dev.gatehouse.core.log.ActivityRecord;
 import dev.gatehouse.core.log.CloseReason;
 import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -25,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -149,6 +151,23 @@ class AbsoluteFormForwardingTest {
       assertEquals(1, first.acceptedConnections(), "both requests to the first origin shared one connection");
       assertEquals(1, second.acceptedConnections());
       assertEquals(2, log.starts().size());
+    }
+  }
+
+  @Test
+  void forwardsToAnIpv6OriginWithABracketedHost() throws Exception {
+    BlockingQueue<HttpWire.Head> received = new LinkedBlockingQueue<>();
+    try (TestOrigin origin = new TestOrigin(InetAddress.getByName("::1"), connection -> {
+      received.add(HttpWire.readHead(connection.getInputStream()));
+      connection.getOutputStream().write(ascii("HTTP/1.1 204 No Content\r\n\r\n"));
+      connection.getInputStream().readAllBytes();
+    })) {
+      try (Socket client = openClient()) {
+        client.getOutputStream().write(ascii("GET http://[::1]:" + origin.port() + "/six HTTP/1.1\r\n"
+            + "Host: x\r\n\r\n"));
+        assertEquals(204, HttpWire.readHead(client.getInputStream()).status());
+      }
+      assertEquals("[::1]:" + origin.port(), received.poll(WAIT.toSeconds(), TimeUnit.SECONDS).header("host"));
     }
   }
 
@@ -282,7 +301,192 @@ class AbsoluteFormForwardingTest {
     }
   }
 
+  @Test
+  void recordsExactlyTheBytesTheOriginSawEachWay() throws Exception {
+    CompletableFuture<long[]> originCounts = new CompletableFuture<>();
+    try (TestOrigin origin = new TestOrigin(connection -> {
+      CountingInputStream in = new CountingInputStream(connection.getInputStream());
+      long written = 0;
+      for (HttpWire.Head head = HttpWire.readHead(in); head != null; head = HttpWire.readHead(in)) {
+        HttpWire.readBody(in, head);
+        byte[] response = ascii("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndone");
+        connection.getOutputStream().write(response);
+        written += response.length;
+      }
+      originCounts.complete(new long[] {in.count, written});
+    })) {
+      try (Socket client = openClient()) {
+        InputStream in = client.getInputStream();
+        for (int i = 0; i < 3; i++) {
+          client.getOutputStream().write(ascii("PUT http://127.0.0.1:" + origin.port() + "/" + i
+              + " HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n0123456789"));
+          HttpWire.Head head = HttpWire.readHead(in);
+          assertEquals("done", new String(HttpWire.readBody(in, head), StandardCharsets.US_ASCII));
+        }
+      }
+
+      long[] counts = originCounts.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      ActivityRecord end = log.awaitEnd(WAIT);
+      assertEquals(counts[0], end.bytesSent(), "bytes the origin read");
+      assertEquals(counts[1], end.bytesReceived(), "bytes the origin wrote");
+      assertTrue(end.packetsSent() >= 3 && end.packetsReceived() >= 3, end.toString());
+    }
+  }
+
+  @Test
+  void relaysInterimContinueBeforeTheClientSendsItsBody() throws Exception {
+    try (TestOrigin origin = new TestOrigin(connection -> {
+      InputStream in = connection.getInputStream();
+      HttpWire.Head head = HttpWire.readHead(in);
+      assertEquals("100-continue", head.header("expect"));
+      connection.getOutputStream().write(ascii("HTTP/1.1 100 Continue\r\n\r\n"));
+      byte[] body = HttpWire.readBody(in, head);
+      connection.getOutputStream().write(ascii("HTTP/1.1 200 OK\r\nContent-Length: " + body.length
+          + "\r\n\r\n"));
+      connection.getOutputStream().write(body);
+      in.readAllBytes();
+    })) {
+      try (Socket client = openClient()) {
+        InputStream in = client.getInputStream();
+        client.getOutputStream().write(ascii("POST http://127.0.0.1:" + origin.port() + "/ HTTP/1.1\r\n"
+            + "Host: x\r\nExpect: 100-continue\r\nContent-Length: 7\r\n\r\n"));
+        assertEquals(100, HttpWire.readHead(in).status(), "the body waits for the 100");
+        client.getOutputStream().write(ascii("payload"));
+        HttpWire.Head head = HttpWire.readHead(in);
+        assertEquals(200, head.status());
+        assertEquals("payload", new String(HttpWire.readBody(in, head), StandardCharsets.US_ASCII));
+      }
+    }
+  }
+
+  @Test
+  void answersBadGatewayWhenOriginClosesWithoutAnswering() throws Exception {
+    try (TestOrigin origin = new TestOrigin(connection -> HttpWire.readHead(connection.getInputStream()))) {
+      try (Socket client = openClient()) {
+        client.getOutputStream().write(ascii("GET http://127.0.0.1:" + origin.port() + "/ HTTP/1.1\r\n"
+            + "Host: x\r\n\r\n"));
+        assertEquals(502, HttpWire.readHead(client.getInputStream()).status());
+      }
+      assertEquals(CloseReason.ORIGIN_CLOSED, log.awaitEnd(WAIT).closeReason());
+    }
+  }
+
+  @Test
+  void closesTheClientWhenTheOriginCutsItsResponseShort() throws Exception {
+    try (TestOrigin origin = new TestOrigin(connection -> {
+      HttpWire.readHead(connection.getInputStream());
+      connection.getOutputStream().write(ascii("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part"));
+    })) {
+      try (Socket client = openClient()) {
+        client.getOutputStream().write(ascii("GET http://127.0.0.1:" + origin.port() + "/ HTTP/1.1\r\n"
+            + "Host: x\r\n\r\n"));
+        InputStream in = client.getInputStream();
+        assertEquals(200, HttpWire.readHead(in).status());
+        assertEquals("only part", new String(in.readAllBytes(), StandardCharsets.US_ASCII),
+            "the client learns of the cut by the close");
+      }
+      assertEquals(CloseReason.ORIGIN_CLOSED, log.awaitEnd(WAIT).closeReason());
+    }
+  }
+
+  @Test
+  void answersBadGatewayWhenOriginAnswersGarbage() throws Exception {
+    try (TestOrigin origin = new TestOrigin(connection -> {
+      HttpWire.readHead(connection.getInputStream());
+      connection.getOutputStream().write(ascii("SSH-2.0-OpenSSH_9.2\r\n\r\n"));
+      connection.getInputStream().readAllBytes();
+    })) {
+      try (Socket client = openClient()) {
+        client.getOutputStream().write(ascii("GET http://127.0.0.1:" + origin.port() + "/ HTTP/1.1\r\n"
+            + "Host: x\r\n\r\n"));
+        assertEquals(502, HttpWire.readHead(client.getInputStream()).status());
+      }
+      assertEquals(CloseReason.ORIGIN_ERROR, log.awaitEnd(WAIT).closeReason());
+    }
+  }
+
+  @Test
+  void closesIdleKeepAliveClientAndRecordsIdleTimeout() throws Exception {
+    RecordingActivityLog idleLog = new RecordingActivityLog();
+    try (ExplicitProxyServer idleProxy = new ExplicitProxyServer(
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+            Duration.ofSeconds(5), Duration.ofMillis(300), idleLog, LISTENER);
+        TestOrigin origin = new TestOrigin(AbsoluteFormForwardingTest::answerEachRequest)) {
+      InetSocketAddress address = idleProxy.start();
+      try (Socket client = new Socket(address.getAddress(), address.getPort())) {
+        client.setSoTimeout((int) WAIT.toMillis());
+        assertEquals("/idle", exchange(client, client.getInputStream(),
+            "http://127.0.0.1:" + origin.port() + "/idle"));
+        assertEquals(-1, client.getInputStream().read(), "closed once idle");
+      }
+      assertEquals(CloseReason.CLIENT_IDLE_TIMEOUT, idleLog.awaitEnd(WAIT).closeReason());
+    }
+  }
+
+  @Test
+  void closingTheServerEndsOpenKeepAliveFlowsWithProxyShutdown() throws Exception {
+    try (TestOrigin origin = new TestOrigin(AbsoluteFormForwardingTest::answerEachRequest)) {
+      try (Socket client = openClient()) {
+        assertEquals("/kept", exchange(client, client.getInputStream(),
+            "http://127.0.0.1:" + origin.port() + "/kept"));
+        proxy.close();
+
+        List<ActivityRecord> ends = log.ends();
+        assertEquals(1, ends.size(), "the record is written before close() returns");
+        assertEquals(CloseReason.PROXY_SHUTDOWN, ends.get(0).closeReason());
+        assertEquals(-1, client.getInputStream().read());
+      }
+    }
+  }
+
+  @Test
+  void answersHeadRequestsWithoutBody() throws Exception {
+    try (TestOrigin origin = new TestOrigin(connection -> {
+      InputStream in = connection.getInputStream();
+      for (HttpWire.Head head = HttpWire.readHead(in); head != null; head = HttpWire.readHead(in)) {
+        boolean isHead = head.startLine().startsWith("HEAD");
+        connection.getOutputStream().write(ascii("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
+            + (isHead ? "" : "after")));
+      }
+    })) {
+      try (Socket client = openClient()) {
+        InputStream in = client.getInputStream();
+        String target = "http://127.0.0.1:" + origin.port() + "/";
+        client.getOutputStream().write(ascii("HEAD " + target + " HTTP/1.1\r\nHost: x\r\n\r\n"
+            + "GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n"));
+        HttpWire.Head head = HttpWire.readHead(in);
+        assertEquals("5", head.header("content-length"));
+        HttpWire.Head get = HttpWire.readHead(in);
+        assertEquals(200, get.status(), "the pipelined GET follows the bodiless HEAD answer");
+        assertEquals("after", new String(HttpWire.readBody(in, get), StandardCharsets.US_ASCII));
+      }
+    }
+  }
+
   // --- helpers --------------------------------------------------------------------------
+
+  /** Counts what was read through it. */
+  private static final class CountingInputStream extends FilterInputStream {
+    long count;
+
+    CountingInputStream(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      count += b >= 0 ? 1 : 0;
+      return b;
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length) throws IOException {
+      int n = super.read(buffer, offset, length);
+      count += Math.max(n, 0);
+      return n;
+    }
+  }
 
   private Socket openClient() throws IOException {
     Socket client = new Socket(proxyAddress.getAddress(), proxyAddress.getPort());

@@ -206,6 +206,23 @@ class ConnectTunnelTest {
   }
 
   @Test
+  void tunnelsToAnIpv6Origin() throws Exception {
+    InetAddress ipv6Loopback = InetAddress.getByName("::1");
+    try (TestOrigin origin = new TestOrigin(ipv6Loopback, connection -> {
+      connection.getOutputStream().write(connection.getInputStream().readAllBytes());
+    })) {
+      try (Socket client = openTunnel("[::1]:" + origin.port())) {
+        client.getOutputStream().write(ascii("over six"));
+        client.shutdownOutput();
+        assertEquals("over six", new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
+      }
+      ActivityRecord end = log.awaitEnd(WAIT);
+      assertEquals(new InetSocketAddress(ipv6Loopback, origin.port()), end.destination());
+      assertEquals(ipv6Loopback, end.egress().getAddress());
+    }
+  }
+
+  @Test
   void recordsOriginClosedWhenOriginClosesFirst() throws Exception {
     try (TestOrigin origin = new TestOrigin(connection -> connection.getOutputStream().write(ascii("bye")))) {
       try (Socket client = openTunnel("127.0.0.1:" + origin.port())) {
