@@ -280,7 +280,7 @@ class AbsoluteFormForwardingTest {
 
   @Test
   void curlGetsThroughTheProxyWithoutProxyHeadersReachingTheOrigin() throws Exception {
-    Curl.assumeInstalled();
+    Curl.requireInstalled();
     BlockingQueue<HttpWire.Head> received = new LinkedBlockingQueue<>();
     try (TestOrigin origin = new TestOrigin(connection -> {
       HttpWire.Head head = HttpWire.readHead(connection.getInputStream());

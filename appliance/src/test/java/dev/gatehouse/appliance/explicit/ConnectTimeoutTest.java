@@ -3,7 +3,6 @@ package dev.gatehouse.appliance.explicit;
 import static dev.gatehouse.appliance.testing.HttpWire.ascii;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.gatehouse.appliance.testing.BlackholeNamespace;
 import dev.gatehouse.appliance.testing.HttpWire;
@@ -43,8 +42,8 @@ class ConnectTimeoutTest {
 
   @BeforeAll
   static void createBlackhole() throws Exception {
-    assumeTrue(BlackholeNamespace.canCreate(),
-        "a connect timeout needs a namespace that drops SYNs: run as root with ip and nft");
+    assertTrue(BlackholeNamespace.canCreate(),
+        "a connect timeout needs a namespace that drops SYNs: run as root with ip and nft (scripts/provision)");
     blackhole = BlackholeNamespace.create();
   }
 

@@ -302,7 +302,7 @@ class ConnectTunnelTest {
 
   @Test
   void curlFetchesThroughTunnel() throws Exception {
-    Curl.assumeInstalled();
+    Curl.requireInstalled();
     try (TestOrigin origin = new TestOrigin(connection -> {
       InputStream in = connection.getInputStream();
       HttpWire.Head request = HttpWire.readHead(in);
