@@ -1,7 +1,13 @@
 package dev.gatehouse.core.flow;
 
+import dev.gatehouse.core.tunnel.TunnelContext;
+import dev.gatehouse.core.wire.Icmpv4Message;
+import dev.gatehouse.core.wire.Icmpv6Message;
+import dev.gatehouse.core.wire.IpPacket;
+import io.netty.buffer.ByteBuf;
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.Objects;
 
 /**
@@ -30,6 +36,9 @@ public record FlowKey(
     String tunnel,
     int virtualNetwork) {
 
+  /** RFC 8200 §3: the source address follows the first 8 bytes of the fixed header. */
+  private static final int IPV6_SOURCE_OFFSET = 8;
+
   public FlowKey {
     Objects.requireNonNull(transport, "transport");
     Objects.requireNonNull(source, "source");
@@ -40,6 +49,76 @@ public record FlowKey(
     }
     if (sourcePort < 0 || sourcePort > 0xffff || destinationPort < 0 || destinationPort > 0xffff) {
       throw new IllegalArgumentException("ports must be 0..65535");
+    }
+  }
+
+  /**
+   * The key of the flow an inner packet belongs to, or {@code null} when the packet starts
+   * or joins no flow: a transport Gatehouse does not proxy, a non-first fragment (its ports
+   * are in another fragment), a header cut short, or ICMP other than an echo request.
+   * {@code packet} must have been wrapped with status OK. The key is allocated: make it when
+   * a flow is looked up or created, not for every packet's bookkeeping.
+   */
+  public static FlowKey of(IpPacket packet, TunnelContext from) {
+    Transport transport = Transport.ofProtocol(packet.protocol());
+    if (transport == null || packet.isNonFirstFragment()) {
+      return null;
+    }
+    int sourcePort;
+    int destinationPort;
+    if (transport == Transport.TCP || transport == Transport.UDP) {
+      if (!packet.hasPorts()) {
+        return null;
+      }
+      sourcePort = packet.sourcePort();
+      destinationPort = packet.destinationPort();
+    } else {
+      // ICMPv4 and ICMPv6 echo share a layout: type, code, checksum, identifier (RFC 792,
+      // RFC 4443 §4.1).
+      int echoRequest = transport == Transport.ICMP ? Icmpv4Message.TYPE_ECHO_REQUEST : Icmpv6Message.TYPE_ECHO_REQUEST;
+      int at = packet.payloadOffset();
+      if (packet.payloadLengthBytes() < Icmpv4Message.HEADER_LENGTH_BYTES
+          || packet.buffer().getUnsignedByte(at + Icmpv4Message.TYPE_OFFSET) != echoRequest) {
+        return null;
+      }
+      sourcePort = packet.buffer().getUnsignedShort(at + Icmpv4Message.IDENTIFIER_OFFSET);
+      destinationPort = 0;
+    }
+    return new FlowKey(transport, sourceOf(packet), sourcePort, destinationOf(packet), destinationPort,
+        from.name(), from.virtualNetwork());
+  }
+
+  private static InetAddress sourceOf(IpPacket packet) {
+    if (packet.isIpv4()) {
+      return ipv4(packet.ipv4().sourceAddress());
+    }
+    return ipv6(packet.buffer(), packet.ipv6().offset() + IPV6_SOURCE_OFFSET);
+  }
+
+  /** The final destination: for IPv6 with a Routing header, the one its last segment names. */
+  private static InetAddress destinationOf(IpPacket packet) {
+    if (packet.isIpv4()) {
+      return ipv4(packet.ipv4().destinationAddress());
+    }
+    return ipv6(packet.buffer(), packet.ipv6().finalDestinationOffset());
+  }
+
+  private static InetAddress ipv4(int address) {
+    byte[] bytes = {(byte) (address >>> 24), (byte) (address >>> 16), (byte) (address >>> 8), (byte) address};
+    return byAddress(bytes);
+  }
+
+  private static InetAddress ipv6(ByteBuf buffer, int offset) {
+    byte[] bytes = new byte[16];
+    buffer.getBytes(offset, bytes);
+    return byAddress(bytes);
+  }
+
+  private static InetAddress byAddress(byte[] bytes) {
+    try {
+      return InetAddress.getByAddress(bytes);
+    } catch (UnknownHostException e) {
+      throw new AssertionError("4 or 16 bytes are always an address", e);
     }
   }
 
