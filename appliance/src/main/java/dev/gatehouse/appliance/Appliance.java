@@ -60,14 +60,12 @@ final class Appliance implements AutoCloseable {
       explicitProxy = new ExplicitProxyServer(config.explicitProxy().listen(), config.tcp().connectTimeout(),
           config.tcp().idleTimeout(), activityLog, ExplicitProxyServer.DEFAULT_LISTENER_NAME, eventLoops);
       explicitProxyAddress = explicitProxy.start();
-      log.info("explicit proxy listening address={}", explicitProxyAddress);
     }
     // TODO(#3): configured tunnels are created from their plans and started here once the
     // flow engines exist to take their inner packets; no ingress provides a type yet.
     if (config.admin().enabled()) {
       admin = new AdminServer(config.admin().listen(), this::liveness, this::readiness, eventLoops);
       adminAddress = admin.start();
-      log.info("admin listening address={}", adminAddress);
     }
     ready = true;
   }

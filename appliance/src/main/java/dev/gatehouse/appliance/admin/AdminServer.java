@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -102,7 +103,7 @@ public final class AdminServer implements AutoCloseable {
         });
     serverChannel = Transports.bind(bootstrap, bindAddress, "the admin endpoint");
     InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
-    LOG.info("listener=admin event=listening address={}", bound);
+    LOG.info("listener=admin event=listening address={}", NetUtil.toSocketAddressString(bound));
     return bound;
   }
 

@@ -1,5 +1,6 @@
 package dev.gatehouse.appliance.explicit;
 
+import dev.gatehouse.core.config.ConfigNode;
 import dev.gatehouse.appliance.net.Transports;
 import dev.gatehouse.core.log.ActivityLog;
 import io.netty.bootstrap.ServerBootstrap;
@@ -13,6 +14,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.Future;
+import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -162,7 +164,8 @@ public final class ExplicitProxyServer implements AutoCloseable {
     serverChannel = Transports.bind(bootstrap, bindAddress, "listener " + settings.listenerName());
     InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
     LOG.info("listener={} event=listening address={} connectTimeout={} idleTimeout={}",
-        settings.listenerName(), bound, settings.connectTimeout(), idleTimeout);
+        settings.listenerName(), NetUtil.toSocketAddressString(bound),
+        ConfigNode.format(settings.connectTimeout()), ConfigNode.format(idleTimeout));
     return bound;
   }
 
