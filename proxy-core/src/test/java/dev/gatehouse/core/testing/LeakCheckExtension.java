@@ -52,7 +52,8 @@ public final class LeakCheckExtension implements BeforeAllCallback, AfterAllCall
   public void afterAll(ExtensionContext context) throws InterruptedException {
     List<String> leaks = detectors.collectLeaks();
     if (!leaks.isEmpty()) {
-      fail("Netty found " + leaks.size() + " leaked resource(s) by the end of "
+      // Netty reports leaks with identical access records once, hence "distinct"
+      fail("Netty reported " + leaks.size() + " distinct leak(s) by the end of "
           + context.getRequiredTestClass().getName() + ":\n" + String.join("\n\n", leaks));
     }
   }

@@ -37,7 +37,7 @@ class LeakCheckExtensionTest {
     assertEquals(TestExecutionResult.Status.FAILED, classResult.getStatus());
     String message = assertInstanceOf(AssertionFailedError.class,
         classResult.getThrowable().orElseThrow()).getMessage();
-    assertTrue(message.contains("1 leaked resource(s) by the end of "
+    assertTrue(message.contains("reported 1 distinct leak(s) by the end of "
         + LeaksAPooledBuffer.class.getName()), message);
     assertTrue(message.contains("ByteBuf.release() was not called"), message);
     // the access records name the method that made the buffer
