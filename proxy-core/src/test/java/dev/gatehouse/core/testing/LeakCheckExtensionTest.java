@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.support.descriptor.ClassSource;
 import org.junit.platform.testkit.engine.EngineExecutionResults;
 import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Event;
@@ -75,7 +76,7 @@ class LeakCheckExtensionTest {
   private static TestExecutionResult classResult(EngineExecutionResults results) {
     List<Event> finished = results.containerEvents().finished()
         .filter(event -> event.getTestDescriptor().getSource()
-            .filter(org.junit.platform.engine.support.descriptor.ClassSource.class::isInstance)
+            .filter(ClassSource.class::isInstance)
             .isPresent())
         .toList();
     assertEquals(1, finished.size(), () -> "class containers finished: " + finished);
