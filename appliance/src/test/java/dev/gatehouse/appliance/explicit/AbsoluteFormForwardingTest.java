@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gatehouse.appliance.testing.Curl;
 import dev.gatehouse.appliance.testing.HttpWire;
-import dev.gatehouse.appliance.testing.NettyLeakCheck;
 import dev.gatehouse.appliance.testing.RecordingActivityLog;
 import dev.gatehouse.appliance.testing.TestOrigin;
 import dev.gatehouse.core.log.ActivityRecord;
@@ -32,10 +31,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Plain HTTP forwarding of absolute-form requests, with real sockets on loopback. */
-@ExtendWith(NettyLeakCheck.class)
 class AbsoluteFormForwardingTest {
 
   private static final String LISTENER = "explicit-proxy-test";

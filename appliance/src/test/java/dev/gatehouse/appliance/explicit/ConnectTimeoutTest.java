@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gatehouse.appliance.testing.BlackholeNamespace;
 import dev.gatehouse.appliance.testing.HttpWire;
-import dev.gatehouse.appliance.testing.NettyLeakCheck;
 import dev.gatehouse.appliance.testing.RecordingActivityLog;
 import dev.gatehouse.core.log.ActivityRecord;
 import dev.gatehouse.core.log.CloseReason;
@@ -20,13 +19,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The connect timeout, against an origin whose SYNs vanish (a namespace with a drop
  * rule): the client gets 504 once the timeout passed, and not before.
  */
-@ExtendWith(NettyLeakCheck.class)
 class ConnectTimeoutTest {
 
   private static final Duration CONNECT_TIMEOUT = Duration.ofMillis(700);

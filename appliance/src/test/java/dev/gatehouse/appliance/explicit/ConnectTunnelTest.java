@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.gatehouse.appliance.testing.Background;
 import dev.gatehouse.appliance.testing.Curl;
 import dev.gatehouse.appliance.testing.HttpWire;
-import dev.gatehouse.appliance.testing.NettyLeakCheck;
 import dev.gatehouse.appliance.testing.RecordingActivityLog;
 import dev.gatehouse.appliance.testing.TestOrigin;
 import dev.gatehouse.core.log.ActivityEvent;
@@ -36,10 +35,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** CONNECT tunnels through the explicit proxy, with real sockets on loopback. */
-@ExtendWith(NettyLeakCheck.class)
 class ConnectTunnelTest {
 
   private static final String LISTENER = "explicit-proxy-test";
