@@ -1,9 +1,9 @@
 package dev.gatehouse.appliance.admin;
 
+import dev.gatehouse.appliance.net.Listener;
 import dev.gatehouse.appliance.net.Transports;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -54,10 +54,7 @@ public final class AdminServer implements AutoCloseable {
   private final InetSocketAddress bindAddress;
   private final Health liveness;
   private final Health readiness;
-  private final EventLoopGroup eventLoops;
-  private final boolean ownsEventLoops;
-  private Channel serverChannel;
-  private boolean closed;
+  private final Listener listener;
 
   /** An admin endpoint on one event loop of its own. */
   public AdminServer(InetSocketAddress bindAddress, Health liveness, Health readiness) {
@@ -75,8 +72,9 @@ public final class AdminServer implements AutoCloseable {
     this.bindAddress = Objects.requireNonNull(bindAddress, "bindAddress");
     this.liveness = Objects.requireNonNull(liveness, "liveness");
     this.readiness = Objects.requireNonNull(readiness, "readiness");
-    this.ownsEventLoops = eventLoops == null;
-    this.eventLoops = ownsEventLoops ? Transports.newEventLoopGroup(1, "admin") : eventLoops;
+    boolean ownsEventLoops = eventLoops == null;
+    this.listener = new Listener("the admin endpoint",
+        ownsEventLoops ? Transports.newEventLoopGroup(1, "admin") : eventLoops, ownsEventLoops);
   }
 
   /**
@@ -86,12 +84,7 @@ public final class AdminServer implements AutoCloseable {
    * @throws IllegalStateException when the address cannot be bound, or on a second call
    */
   public synchronized InetSocketAddress start() {
-    if (serverChannel != null || closed) {
-      throw new IllegalStateException("the admin endpoint was already started or closed");
-    }
     ServerBootstrap bootstrap = new ServerBootstrap()
-        .group(eventLoops)
-        .channel(Transports.serverSocketChannelType(eventLoops))
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel channel) {
@@ -101,8 +94,7 @@ public final class AdminServer implements AutoCloseable {
                 .addLast(new ProbeHandler());
           }
         });
-    serverChannel = Transports.bind(bootstrap, bindAddress, "the admin endpoint");
-    InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
+    InetSocketAddress bound = listener.start(bootstrap, bindAddress);
     LOG.info("listener=admin event=listening address={}", NetUtil.toSocketAddressString(bound));
     return bound;
   }
@@ -110,15 +102,8 @@ public final class AdminServer implements AutoCloseable {
   /** Stops answering; shuts the event loop down if this endpoint made it. */
   @Override
   public synchronized void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    if (serverChannel != null) {
-      serverChannel.close().awaitUninterruptibly();
-    }
-    if (ownsEventLoops) {
-      Transports.shutdown(eventLoops, SHUTDOWN_WAIT);
+    if (listener.stopAccepting()) {
+      listener.shutDownOwnEventLoops(SHUTDOWN_WAIT);
     }
   }
 

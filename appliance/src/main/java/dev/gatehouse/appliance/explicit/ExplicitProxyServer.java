@@ -1,10 +1,10 @@
 package dev.gatehouse.appliance.explicit;
 
 import dev.gatehouse.core.config.ConfigNode;
+import dev.gatehouse.appliance.net.Listener;
 import dev.gatehouse.appliance.net.Transports;
 import dev.gatehouse.core.log.ActivityLog;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -69,15 +69,11 @@ public final class ExplicitProxyServer implements AutoCloseable {
 
   private final InetSocketAddress bindAddress;
   private final Duration idleTimeout;
-  private final EventLoopGroup eventLoops;
-  private final boolean ownsEventLoops;
+  private final Listener listener;
   private final ExecutorService resolver;
   private final ProxySettings settings;
   private final HttpDecoderConfig decoderConfig;
   private final Set<ClientConnectionHandler> openConnections = ConcurrentHashMap.newKeySet();
-
-  private Channel serverChannel;
-  private boolean closed;
 
   /**
    * A listener with Gateway's default timeouts, named {@value #DEFAULT_LISTENER_NAME}, on
@@ -125,11 +121,12 @@ public final class ExplicitProxyServer implements AutoCloseable {
     }
 
     // Threads are made only once the arguments are known to be good.
-    this.eventLoops = ownsEventLoops ? Transports.newEventLoopGroup(0, listenerName) : eventLoops;
-    this.ownsEventLoops = ownsEventLoops;
+    EventLoopGroup loops =
+        ownsEventLoops ? Transports.newEventLoopGroup(0, listenerName) : eventLoops;
+    this.listener = new Listener("listener " + listenerName, loops, ownsEventLoops);
     this.resolver = Executors.newVirtualThreadPerTaskExecutor();
     this.settings = new ProxySettings(listenerName, activityLog, connectTimeout,
-        Transports.socketChannelType(this.eventLoops), resolver);
+        Transports.socketChannelType(loops), resolver);
     this.decoderConfig = new HttpDecoderConfig()
         .setMaxInitialLineLength(MAX_INITIAL_LINE_BYTES)
         .setMaxHeaderSize(MAX_HEADER_BYTES)
@@ -143,13 +140,7 @@ public final class ExplicitProxyServer implements AutoCloseable {
    * @throws IllegalStateException when the address cannot be bound, or on a second call
    */
   public synchronized InetSocketAddress start() {
-    if (serverChannel != null || closed) {
-      throw new IllegalStateException("listener " + settings.listenerName()
-          + " was already started or closed");
-    }
     ServerBootstrap bootstrap = new ServerBootstrap()
-        .group(eventLoops)
-        .channel(Transports.serverSocketChannelType(eventLoops))
         // Reads are asked for by the handlers, one decoded object at a time.
         .childOption(ChannelOption.AUTO_READ, false)
         .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
@@ -161,8 +152,7 @@ public final class ExplicitProxyServer implements AutoCloseable {
           }
         });
 
-    serverChannel = Transports.bind(bootstrap, bindAddress, "listener " + settings.listenerName());
-    InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
+    InetSocketAddress bound = listener.start(bootstrap, bindAddress);
     LOG.info("listener={} event=listening address={} connectTimeout={} idleTimeout={}",
         settings.listenerName(), NetUtil.toSocketAddressString(bound),
         ConfigNode.format(settings.connectTimeout()), ConfigNode.format(idleTimeout));
@@ -185,12 +175,8 @@ public final class ExplicitProxyServer implements AutoCloseable {
    */
   @Override
   public synchronized void close() {
-    if (closed) {
+    if (!listener.stopAccepting()) {
       return;
-    }
-    closed = true;
-    if (serverChannel != null) {
-      serverChannel.close().awaitUninterruptibly();
     }
 
     List<Future<?>> shutdowns = new ArrayList<>();
@@ -207,9 +193,7 @@ public final class ExplicitProxyServer implements AutoCloseable {
     }
 
     resolver.shutdownNow();
-    if (ownsEventLoops) {
-      Transports.shutdown(eventLoops, SHUTDOWN_WAIT);
-    }
+    listener.shutDownOwnEventLoops(SHUTDOWN_WAIT);
     LOG.info("listener={} event=closed connectionsClosed={}",
         settings.listenerName(), shutdowns.size());
   }

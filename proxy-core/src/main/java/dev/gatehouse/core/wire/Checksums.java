@@ -62,6 +62,18 @@ public final class Checksums {
     return add(before, after);
   }
 
+  /**
+   * The checksum a sender writes into a range that contains its checksum field: the
+   * complement of {@code initialSum} (a pseudo-header sum, or 0) plus the range's sum with
+   * that field counted as zero (RFC 1071 §1 steps 1 and 2). What every view's
+   * {@code computeChecksum} does over its own range.
+   */
+  static int compute(
+      ByteBuf buffer, int index, int lengthBytes, int checksumIndex, int initialSum) {
+    int rangeSum = sumWithoutChecksumField(buffer, index, lengthBytes, checksumIndex);
+    return complement(add(initialSum, rangeSum));
+  }
+
   /** Adds two sums with end-around carry. */
   public static int add(int sum, int otherSum) {
     return fold((long) sum + otherSum);
@@ -92,6 +104,13 @@ public final class Checksums {
    */
   public static boolean verifies(ByteBuf buffer, int index, int lengthBytes, int initialSum) {
     return add(initialSum, sum(buffer, index, lengthBytes)) == 0xFFFF;
+  }
+
+  /** {@link #verifies} as a view reports it: {@code OK}, else {@code BAD_CHECKSUM}. */
+  static WireStatus verify(ByteBuf buffer, int index, int lengthBytes, int initialSum) {
+    return verifies(buffer, index, lengthBytes, initialSum)
+        ? WireStatus.OK
+        : WireStatus.BAD_CHECKSUM;
   }
 
   /**

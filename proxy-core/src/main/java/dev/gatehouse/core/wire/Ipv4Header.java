@@ -388,8 +388,8 @@ public final class Ipv4Header {
 
   /** The header checksum the header should carry (RFC 791 §3.1, over the header only). */
   public int computeHeaderChecksum() {
-    return Checksums.complement(Checksums.sumWithoutChecksumField(
-        buffer, offset, headerLengthBytes, offset + HEADER_CHECKSUM_OFFSET));
+    return Checksums.compute(
+        buffer, offset, headerLengthBytes, offset + HEADER_CHECKSUM_OFFSET, 0);
   }
 
   /** Computes the header checksum and writes it. */
@@ -399,9 +399,7 @@ public final class Ipv4Header {
 
   /** {@code OK} if the header checksum verifies, else {@code BAD_CHECKSUM}. */
   public WireStatus verifyHeaderChecksum() {
-    return Checksums.verifies(buffer, offset, headerLengthBytes, 0)
-        ? WireStatus.OK
-        : WireStatus.BAD_CHECKSUM;
+    return Checksums.verify(buffer, offset, headerLengthBytes, 0);
   }
 
   /**

@@ -463,9 +463,8 @@ public final class TcpSegment {
    * (RFC 9293 §3.1: pseudo-header, header, options and data).
    */
   public int computeChecksum(int pseudoHeaderSum) {
-    int segmentSum = Checksums.sumWithoutChecksumField(
-        buffer, offset, lengthBytes(), offset + CHECKSUM_OFFSET);
-    return Checksums.complement(Checksums.add(pseudoHeaderSum, segmentSum));
+    return Checksums.compute(
+        buffer, offset, lengthBytes(), offset + CHECKSUM_OFFSET, pseudoHeaderSum);
   }
 
   /** Computes the checksum and writes it. */
@@ -475,9 +474,7 @@ public final class TcpSegment {
 
   /** {@code OK} if the checksum verifies with this pseudo-header sum, else {@code BAD_CHECKSUM}. */
   public WireStatus verifyChecksum(int pseudoHeaderSum) {
-    return Checksums.verifies(buffer, offset, lengthBytes(), pseudoHeaderSum)
-        ? WireStatus.OK
-        : WireStatus.BAD_CHECKSUM;
+    return Checksums.verify(buffer, offset, lengthBytes(), pseudoHeaderSum);
   }
 
   /** Updates the checksum after a 16-bit word it covers changed (RFC 1624 eqn. 3). */

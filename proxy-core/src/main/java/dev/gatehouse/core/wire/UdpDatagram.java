@@ -160,9 +160,8 @@ public final class UdpDatagram {
    * complement of the sum, with zero sent as 0xFFFF (RFC 768).
    */
   public int computeChecksum(int pseudoHeaderSum) {
-    int datagramSum = Checksums.sumWithoutChecksumField(
-        buffer, offset, lengthBytes, offset + CHECKSUM_OFFSET);
-    return transmitted(Checksums.complement(Checksums.add(pseudoHeaderSum, datagramSum)));
+    return transmitted(Checksums.compute(
+        buffer, offset, lengthBytes, offset + CHECKSUM_OFFSET, pseudoHeaderSum));
   }
 
   /** Computes the checksum and writes it. */
@@ -193,9 +192,7 @@ public final class UdpDatagram {
   }
 
   private WireStatus verify(int pseudoHeaderSum) {
-    return Checksums.verifies(buffer, offset, lengthBytes, pseudoHeaderSum)
-        ? WireStatus.OK
-        : WireStatus.BAD_CHECKSUM;
+    return Checksums.verify(buffer, offset, lengthBytes, pseudoHeaderSum);
   }
 
   /**

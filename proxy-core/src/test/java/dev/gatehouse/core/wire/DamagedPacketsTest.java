@@ -18,10 +18,7 @@ import org.pcap4j.packet.IpV4Packet;
 import org.pcap4j.packet.IpV6ExtDestinationOptionsPacket;
 import org.pcap4j.packet.IpV6ExtFragmentPacket;
 import org.pcap4j.packet.IpV6ExtHopByHopOptionsPacket;
-import org.pcap4j.packet.IpV6Packet;
 import org.pcap4j.packet.IpV6PadNOption;
-import org.pcap4j.packet.IpV6SimpleFlowLabel;
-import org.pcap4j.packet.IpV6SimpleTrafficClass;
 import org.pcap4j.packet.Packet;
 import org.pcap4j.packet.namednumber.IcmpV4Code;
 import org.pcap4j.packet.namednumber.IcmpV4Type;
@@ -261,18 +258,7 @@ class DamagedPacketsTest {
 
   private static byte[] ipv6(Inet6Address source, Inet6Address destination,
       IpNumber nextHeader, Packet.Builder payload) {
-    return new IpV6Packet.Builder()
-        .version(IpVersion.IPV6)
-        .trafficClass(IpV6SimpleTrafficClass.newInstance((byte) 0))
-        .flowLabel(IpV6SimpleFlowLabel.newInstance(0))
-        .nextHeader(nextHeader)
-        .hopLimit((byte) 64)
-        .srcAddr(source)
-        .dstAddr(destination)
-        .payloadBuilder(payload)
-        .correctLengthAtBuild(true)
-        .build()
-        .getRawData();
+    return Pcap4jPackets.ipv6(source, destination, nextHeader, payload).getRawData();
   }
 
   /** Hop-by-Hop, Destination Options, Fragment (first), then TCP. */

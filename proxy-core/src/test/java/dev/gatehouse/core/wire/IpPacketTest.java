@@ -18,8 +18,6 @@ import org.pcap4j.packet.IcmpV6CommonPacket;
 import org.pcap4j.packet.IcmpV6EchoRequestPacket;
 import org.pcap4j.packet.IpV4Packet;
 import org.pcap4j.packet.IpV6Packet;
-import org.pcap4j.packet.IpV6SimpleFlowLabel;
-import org.pcap4j.packet.IpV6SimpleTrafficClass;
 import org.pcap4j.packet.Packet;
 import org.pcap4j.packet.namednumber.IcmpV6Code;
 import org.pcap4j.packet.namednumber.IcmpV6Type;
@@ -124,17 +122,7 @@ class IpPacketTest {
         case 1 -> IpNumber.UDP;
         default -> IpNumber.ICMPV6;
       };
-      IpV6Packet built = new IpV6Packet.Builder()
-          .version(IpVersion.IPV6)
-          .trafficClass(IpV6SimpleTrafficClass.newInstance((byte) 0))
-          .flowLabel(IpV6SimpleFlowLabel.newInstance(0))
-          .nextHeader(nextHeader)
-          .hopLimit((byte) 64)
-          .srcAddr(source)
-          .dstAddr(destination)
-          .payloadBuilder(upper)
-          .correctLengthAtBuild(true)
-          .build();
+      IpV6Packet built = Pcap4jPackets.ipv6(source, destination, nextHeader, upper);
       Buffers.with(built.getRawData(), buffer -> {
         assertEquals(WireStatus.OK, packet.wrap(buffer, 0, buffer.readableBytes()));
         for (int round = 0; round < REWRITES; round++) {

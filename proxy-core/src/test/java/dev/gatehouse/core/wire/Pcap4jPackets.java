@@ -12,6 +12,9 @@ import org.pcap4j.packet.IpV4NoOperationOption;
 import org.pcap4j.packet.IpV4Packet;
 import org.pcap4j.packet.IpV4Rfc1349Tos;
 import org.pcap4j.packet.IpV4StreamIdOption;
+import org.pcap4j.packet.IpV6Packet;
+import org.pcap4j.packet.IpV6SimpleFlowLabel;
+import org.pcap4j.packet.IpV6SimpleTrafficClass;
 import org.pcap4j.packet.Packet;
 import org.pcap4j.packet.TcpMaximumSegmentSizeOption;
 import org.pcap4j.packet.TcpNoOperationOption;
@@ -22,6 +25,8 @@ import org.pcap4j.packet.TcpTimestampsOption;
 import org.pcap4j.packet.TcpWindowScaleOption;
 import org.pcap4j.packet.UdpPacket;
 import org.pcap4j.packet.UnknownPacket;
+import org.pcap4j.packet.namednumber.IpNumber;
+import org.pcap4j.packet.namednumber.IpVersion;
 import org.pcap4j.packet.namednumber.TcpPort;
 import org.pcap4j.packet.namednumber.UdpPort;
 
@@ -183,5 +188,24 @@ final class Pcap4jPackets {
 
   static IpV4Rfc1349Tos typeOfService(Random random) {
     return IpV4Rfc1349Tos.newInstance((byte) random.nextInt());
+  }
+
+  /**
+   * An IPv6 packet with a plain fixed header (traffic class and flow label 0, hop limit 64)
+   * and Payload Length right; {@code nextHeader} names what {@code payload} starts with.
+   */
+  static IpV6Packet ipv6(Inet6Address source, Inet6Address destination, IpNumber nextHeader,
+      Packet.Builder payload) {
+    return new IpV6Packet.Builder()
+        .version(IpVersion.IPV6)
+        .trafficClass(IpV6SimpleTrafficClass.newInstance((byte) 0))
+        .flowLabel(IpV6SimpleFlowLabel.newInstance(0))
+        .nextHeader(nextHeader)
+        .hopLimit((byte) 64)
+        .srcAddr(source)
+        .dstAddr(destination)
+        .payloadBuilder(payload)
+        .correctLengthAtBuild(true)
+        .build();
   }
 }

@@ -214,17 +214,8 @@ class ReadsPcap4jPacketsTest {
           .m(more)
           .identification(identification)
           .payloadBuilder(Pcap4jPackets.payload(random, data.length));
-      IpV6Packet built = new IpV6Packet.Builder()
-          .version(IpVersion.IPV6)
-          .trafficClass(IpV6SimpleTrafficClass.newInstance((byte) 0))
-          .flowLabel(IpV6SimpleFlowLabel.newInstance(0))
-          .nextHeader(IpNumber.IPV6_FRAG)
-          .hopLimit((byte) 64)
-          .srcAddr(source)
-          .dstAddr(destination)
-          .payloadBuilder(fragment)
-          .correctLengthAtBuild(true)
-          .build();
+      IpV6Packet built =
+          Pcap4jPackets.ipv6(source, destination, IpNumber.IPV6_FRAG, fragment);
       withPacket(built.getRawData(), buffer -> {
         assertEquals(WireStatus.OK, packet.wrap(buffer, 0, buffer.readableBytes()));
         Ipv6Header ipv6 = packet.ipv6();
