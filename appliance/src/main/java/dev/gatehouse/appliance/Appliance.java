@@ -11,8 +11,8 @@ import dev.gatehouse.core.log.ActivityLogSettings;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +22,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Appliance implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Appliance.class);
+  /** How long the event loops may take to finish their work once the listeners closed. */
+  private static final Duration LOOP_SHUTDOWN_WAIT = Duration.ofSeconds(5);
 
   private final GatehouseConfig config;
   private final ActivityLog activityLog;
@@ -125,7 +127,7 @@ final class Appliance implements AutoCloseable {
     if (explicitProxy != null) {
       explicitProxy.close();
     }
-    eventLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    Transports.shutdown(eventLoops, LOOP_SHUTDOWN_WAIT);
     activityLog.close();
     stopped.countDown();
   }
