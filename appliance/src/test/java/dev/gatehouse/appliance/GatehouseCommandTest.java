@@ -42,7 +42,7 @@ class GatehouseCommandTest {
     assertEquals(1, outcome.exitCode());
     assertEquals("", outcome.out());
     assertEquals(file + ": 2 errors\n"
-        + "  proxy.tcp.connect-timeout: expected 100ms..10m, got 1000h (line 3)\n"
+        + "  proxy.tcp.connect-timeout: expected 100ms..2m, got 1000h (line 3)\n"
         + "  admn: unknown setting; expected one of explicit-proxy, admin, proxy, log, tunnels (line 4)\n",
         outcome.err());
   }

@@ -35,6 +35,9 @@ public final class GatehouseConfigReader {
   /** Cloudflare Gateway's defaults, which Gatehouse reproduces (gateway-proxy.txt). */
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(30);
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofHours(8);
+  /** Below Linux's own give-up time for a SYN (about 127 s at tcp_syn_retries 6), so that a
+   *  dial that runs out is always ours to report as a timeout, never the kernel's. */
+  public static final Duration MAX_CONNECT_TIMEOUT = Duration.ofMinutes(2);
 
   private final TunnelProviders providers;
   private final SecretSource secrets;
@@ -105,7 +108,7 @@ public final class GatehouseConfigReader {
   private GatehouseConfig.Tcp proxy(ConfigMap m, ConfigErrors errors) {
     GatehouseConfig.Tcp tcp = section(m, "tcp", errors, (t, e) -> new GatehouseConfig.Tcp(
         value(t, "connect-timeout", DEFAULT_CONNECT_TIMEOUT,
-            n -> n.asDuration(Duration.ofMillis(100), Duration.ofMinutes(10), e)),
+            n -> n.asDuration(Duration.ofMillis(100), MAX_CONNECT_TIMEOUT, e)),
         value(t, "idle-timeout", DEFAULT_IDLE_TIMEOUT,
             n -> n.asDuration(Duration.ofSeconds(1), Duration.ofDays(7), e))));
     // TODO(#3): proxy.udp and proxy.icmp arrive with their engines.

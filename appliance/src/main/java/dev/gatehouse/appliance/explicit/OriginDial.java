@@ -196,7 +196,8 @@ final class OriginDial {
    * EHOSTUNREACH / ENETUNREACH as {@link NoRouteToHostException} (NIO gives a plain
    * SocketException for ENETUNREACH). XXX: the kernel's own ETIMEDOUT, after its SYN
    * retries (about 127 s with Linux defaults), is also a ConnectException and reads as a
-   * refusal; only a connect timeout longer than that lets it happen.
+   * refusal; only a connect timeout longer than that lets it happen, which the configuration
+   * refuses (proxy.tcp.connect-timeout is at most 2m).
    */
   private static DialFailure classify(Throwable cause) {
     if (cause instanceof NoRouteToHostException) {
