@@ -18,12 +18,13 @@ final class TestImages {
   static final String BASE = "gatehouse/debian:bookworm";
   static final String APPLIANCE = "gatehouse/appliance:test";
   static final String ORIGIN = "gatehouse/origin:test";
+  static final String SITE = "gatehouse/site:test";
 
   private static volatile boolean built;
 
   private TestImages() {}
 
-  /** Builds the appliance and origin images once per test JVM; fails, never skips. */
+  /** Builds the appliance, origin and site images once per test JVM; fails, never skips. */
   static synchronized void ensureBuilt() {
     if (built) {
       return;
@@ -46,6 +47,7 @@ final class TestImages {
     }
     // deleteOnExit=false keeps the image (and its layers) for the next run.
     new ImageFromDockerfile(ORIGIN, false).withFileFromPath(".", resource("origin")).get();
+    new ImageFromDockerfile(SITE, false).withFileFromPath(".", resource("site")).get();
     built = true;
   }
 
