@@ -124,8 +124,9 @@ public final class TunTunnel implements Tunnel {
     state = State.RUNNING;
     writeGate.getAndAdd(GATE_CLOSED); // clears the sign bit: writes may start
     reader.start();
-    log.info("tunnel={} device={} mtu={} address={} address-v6={} routes={} started", context.name(),
-        opened.name(), context.mtuBytes(), settings.address().map(IpPrefix::toString).orElse("none"),
+    log.info("tunnel={} device={} mtu={} address={} address-v6={} routes={} started",
+        context.name(), opened.name(), context.mtuBytes(),
+        settings.address().map(IpPrefix::toString).orElse("none"),
         settings.addressV6().map(IpPrefix::toString).orElse("none"), settings.routes());
   }
 
@@ -196,14 +197,9 @@ public final class TunTunnel implements Tunnel {
         }
         failing = false;
         backoffMillis = FIRST_BACKOFF_MILLIS;
-      } catch (NativeException e) {
-        if (e.errno() != EINTR && reading) {
-          readFailed(tun, e, failing, backoffMillis);
-          failing = true;
-          backoffMillis = Math.min(backoffMillis * 2, MAX_BACKOFF_MILLIS);
-        }
       } catch (IOException | RuntimeException e) {
-        if (reading) {
+        // a signal interrupting poll(2) or read(2) is no failure; neither is close()
+        if (reading && !(e instanceof NativeException n && n.errno() == EINTR)) {
           readFailed(tun, e, failing, backoffMillis);
           failing = true;
           backoffMillis = Math.min(backoffMillis * 2, MAX_BACKOFF_MILLIS);
@@ -254,8 +250,8 @@ public final class TunTunnel implements Tunnel {
   private void readFailed(TunDevice tun, Exception e, boolean alreadyFailing, long backoffMillis) {
     counters.readError();
     if (alreadyFailing) {
-      log.debug("tunnel={} device={} reading still fails backoff-ms={}", context.name(), tun.name(),
-          backoffMillis, e);
+      log.debug("tunnel={} device={} reading still fails backoff-ms={}", context.name(),
+          tun.name(), backoffMillis, e);
     } else {
       log.warn("tunnel={} device={} reading failed, retrying with back-off: {}", context.name(),
           tun.name(), e.toString());
@@ -304,7 +300,9 @@ public final class TunTunnel implements Tunnel {
       writeFailing.set(false);
       return true;
     } catch (NativeException e) {
-      TunDropReason reason = e.errno() == EAGAIN ? TunDropReason.OUT_QUEUE_FULL : TunDropReason.OUT_WRITE_FAILED;
+      TunDropReason reason = e.errno() == EAGAIN
+          ? TunDropReason.OUT_QUEUE_FULL
+          : TunDropReason.OUT_WRITE_FAILED;
       counters.drop(reason);
       if (reason == TunDropReason.OUT_WRITE_FAILED && writeFailing.compareAndSet(false, true)) {
         log.warn("tunnel={} device={} writing failed, dropping until a write succeeds: {}",
@@ -337,7 +335,7 @@ public final class TunTunnel implements Tunnel {
     }
   }
 
-  /** Stops new writes and waits for those under way, so the descriptor is not closed under them. */
+  /** Stops new writes and waits for those under way: the descriptor must outlive them. */
   private void closeWriteGate() {
     writeGate.getAndAdd(GATE_CLOSED); // sets the sign bit; the writers inside remain counted
     while (writeGate.get() != GATE_CLOSED) {
@@ -374,7 +372,8 @@ public final class TunTunnel implements Tunnel {
     try {
       tun.close();
     } catch (IOException e) {
-      log.warn("tunnel={} device={} closing failed: {}", context.name(), tun.name(), e.getMessage());
+      log.warn("tunnel={} device={} closing failed: {}", context.name(), tun.name(),
+          e.getMessage());
     }
   }
 }

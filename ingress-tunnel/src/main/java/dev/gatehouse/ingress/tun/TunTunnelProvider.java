@@ -29,7 +29,7 @@ public final class TunTunnelProvider implements TunnelProvider {
   public static final String DEFAULT_DEVICE_PREFIX = "gh-";
   /** An Ethernet-sized default, so that a site's ordinary 1500-byte packets pass whole. */
   public static final int DEFAULT_MTU_BYTES = 1500;
-  /** Twice the kernel's TUN default of 500: a burst toward a busy reader is queued, not dropped. */
+  /** Twice the kernel's TUN default of 500: a burst toward a busy reader waits, not drops. */
   public static final int DEFAULT_TX_QUEUE_LENGTH = 1000;
   public static final int MAX_TX_QUEUE_LENGTH = 1_000_000;
 
@@ -72,10 +72,11 @@ public final class TunTunnelProvider implements TunnelProvider {
   /** The device name a tunnel gets when {@code device} is not set: {@code gh-NAME}, cut to fit. */
   public static String defaultDeviceName(String tunnelName) {
     String name = DEFAULT_DEVICE_PREFIX + tunnelName;
-    return name.length() <= MAX_DEVICE_NAME_CHARS ? name : name.substring(0, MAX_DEVICE_NAME_CHARS);
+    return name.substring(0, Math.min(name.length(), MAX_DEVICE_NAME_CHARS));
   }
 
-  private static Optional<String> readDevice(ConfigMap settings, String tunnelName, ConfigErrors errors) {
+  private static Optional<String> readDevice(
+      ConfigMap settings, String tunnelName, ConfigErrors errors) {
     Optional<ConfigNode> node = settings.optional("device");
     if (node.isEmpty()) {
       return Optional.of(defaultDeviceName(tunnelName));
@@ -129,7 +130,8 @@ public final class TunTunnelProvider implements TunnelProvider {
     Map<IpPrefix, ConfigNode> seen = new HashMap<>();
     boolean ok = true;
     for (ConfigNode item : items.get()) {
-      Optional<IpPrefix> route = item.asPrefix(errors).filter(prefix -> isNetwork(prefix, item, errors));
+      Optional<IpPrefix> route =
+          item.asPrefix(errors).filter(prefix -> isNetwork(prefix, item, errors));
       if (route.isEmpty()) {
         ok = false;
         continue;
@@ -150,9 +152,11 @@ public final class TunTunnelProvider implements TunnelProvider {
     byte[] address = prefix.address().getAddress();
     for (int bit = prefix.length(); bit < address.length * 8; bit++) {
       if ((address[bit / 8] & (0x80 >>> (bit % 8))) != 0) {
-        errors.add(node, "expected a network prefix with no bits set past the prefix length"
-            + (prefix.address() instanceof Inet6Address ? ", like 2001:2:0:78::/64" : ", like 198.18.78.0/24")
-            + ", got " + prefix);
+        String example = prefix.address() instanceof Inet6Address
+            ? "2001:2:0:78::/64"
+            : "198.18.78.0/24";
+        errors.add(node, "expected a network prefix with no bits set past the prefix length,"
+            + " like " + example + ", got " + prefix);
         return false;
       }
     }
@@ -168,7 +172,9 @@ public final class TunTunnelProvider implements TunnelProvider {
 
   /** A user's value fit for a message: control characters shown as '?', cut at 40 chars. */
   private static String printable(String text) {
-    String shown = text.length() > QUOTE_LIMIT_CHARS ? text.substring(0, QUOTE_LIMIT_CHARS) + "..." : text;
+    String shown = text.length() > QUOTE_LIMIT_CHARS
+        ? text.substring(0, QUOTE_LIMIT_CHARS) + "..."
+        : text;
     return shown.replaceAll("[^\\x20-\\x7e]", "?");
   }
 }

@@ -30,6 +30,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -102,6 +104,27 @@ class TunTunnelTest {
       assertEquals("ENODEV", gone.errnoName());
       assertFalse(readerThreadRuns(tunnel), "reader thread still running after close");
       tunnel.close(); // idempotent
+      return null;
+    });
+  }
+
+  @Test
+  void undoesWhatItSetUpWhenStartFails() throws Exception {
+    inFreshNetworkNamespace(() -> {
+      // devices made from now on in this namespace refuse IPv6, so the second route fails
+      Files.writeString(Path.of("/proc/sys/net/ipv6/conf/default/disable_ipv6"), "1");
+      String device = uniqueDevice();
+      TunTunnel tunnel = (TunTunnel) plan(device, "routes: [" + ROUTE_V4 + ", " + ROUTE_V6 + "]")
+          .create(null);
+
+      IOException e = assertThrows(IOException.class, () -> tunnel.start(new RecordingSink()));
+
+      assertTrue(e.getMessage().startsWith("ip -6 route replace " + ROUTE_V6 + " dev " + device
+          + " failed with exit status 2: "), e.getMessage());
+      assertEquals("", ip("-4", "route", "show", ROUTE_V4), "the route added first is removed");
+      assertEquals("ENODEV",
+          assertThrows(NativeException.class, () -> LinkControl.isUp(device)).errnoName());
+      assertThrows(IllegalStateException.class, () -> tunnel.start(new RecordingSink()));
       return null;
     });
   }
@@ -260,8 +283,16 @@ class TunTunnelTest {
     return tunnel;
   }
 
-  /** A plan read from YAML, as the appliance reads one. */
+  /** The tunnel every test uses: both addresses, both routes. */
   private static TunTunnelPlan plan(String device) {
+    return plan(device, """
+        address: 198.18.77.1/30
+          address-v6: 2001:2:0:77::1/64
+          routes: [%s, %s]""".formatted(ROUTE_V4, ROUTE_V6));
+  }
+
+  /** A plan read from YAML, as the appliance reads one; {@code settings} are indented by two. */
+  private static TunTunnelPlan plan(String device, String settings) {
     String yaml = """
         - name: t
           type: tun
@@ -269,10 +300,8 @@ class TunTunnelTest {
           virtual-network: 3
           mtu: %d
           device: %s
-          address: 198.18.77.1/30
-          address-v6: 2001:2:0:77::1/64
-          routes: [%s, %s]
-        """.formatted(MTU_BYTES, device, ROUTE_V4, ROUTE_V6);
+          %s
+        """.formatted(MTU_BYTES, device, settings);
     ConfigErrors errors = new ConfigErrors();
     TunnelSettingsReader reader = new TunnelSettingsReader(
         TunnelProviders.load(TunTunnelTest.class.getClassLoader()), SecretSource.of(Map.of()));
