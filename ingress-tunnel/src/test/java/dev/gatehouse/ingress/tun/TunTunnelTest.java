@@ -14,6 +14,7 @@ import dev.gatehouse.core.linux.LinkControl;
 import dev.gatehouse.core.linux.NativeException;
 import dev.gatehouse.core.tunnel.InnerPacketSink;
 import dev.gatehouse.core.tunnel.TunnelContext;
+import dev.gatehouse.core.tunnel.TunnelPlan;
 import dev.gatehouse.core.tunnel.TunnelProviders;
 import dev.gatehouse.core.tunnel.TunnelSettingsReader;
 import dev.gatehouse.core.wire.IpPacket;
@@ -29,6 +30,7 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,6 +41,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -305,7 +308,7 @@ class TunTunnelTest {
     ConfigErrors errors = new ConfigErrors();
     TunnelSettingsReader reader = new TunnelSettingsReader(
         TunnelProviders.load(TunTunnelTest.class.getClassLoader()), SecretSource.of(Map.of()));
-    var plans = reader.read(ConfigNode.parse(yaml, errors).orElseThrow(), errors);
+    List<TunnelPlan> plans = reader.read(ConfigNode.parse(yaml, errors).orElseThrow(), errors);
     assertTrue(errors.isEmpty(), errors.list().stream().map(ConfigError::toString).toList().toString());
     return (TunTunnelPlan) plans.getFirst();
   }
@@ -329,7 +332,7 @@ class TunTunnelTest {
     packet.buffer().getBytes(offset, bytes);
     try {
       return InetAddress.getByAddress(bytes);
-    } catch (java.net.UnknownHostException e) {
+    } catch (UnknownHostException e) {
       throw new AssertionError(e);
     }
   }
@@ -393,7 +396,7 @@ class TunTunnelTest {
   private static InetSocketAddress socketAddress(String literal, int port) {
     try {
       return new InetSocketAddress(InetAddress.getByName(literal), port);
-    } catch (java.net.UnknownHostException e) {
+    } catch (UnknownHostException e) {
       throw new AssertionError(e);
     }
   }
@@ -410,7 +413,7 @@ class TunTunnelTest {
   /** Copies what it is given and releases the buffer, as the core's sink will own it. */
   private static final class RecordingSink implements InnerPacketSink {
     final BlockingQueue<Seen> queue = new LinkedBlockingQueue<>();
-    final List<Seen> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<Seen> seen = new CopyOnWriteArrayList<>();
 
     @Override
     public void accept(TunnelContext from, ByteBuf innerPacket) {
