@@ -369,7 +369,7 @@ class TunTunnelTest {
     String script = "import socket\n"
         + "s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)\n"
         + "s.sendto(bytes(" + lengthBytes + "), ('" + device + "', " + etherType + "))\n";
-    run(List.of("python3", "-c", script));
+    run(List.of("/usr/bin/python3", "-c", script));
   }
 
   /** Runs iproute2's ip in this thread's namespace; its output, trimmed. */
