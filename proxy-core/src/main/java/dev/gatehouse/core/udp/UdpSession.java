@@ -5,6 +5,7 @@ import dev.gatehouse.core.flow.Flow;
 import dev.gatehouse.core.flow.FlowAccount;
 import dev.gatehouse.core.flow.FlowKey;
 import dev.gatehouse.core.flow.FlowLoop;
+import dev.gatehouse.core.flow.IdleTimer;
 import dev.gatehouse.core.flow.OriginChannels;
 import dev.gatehouse.core.linux.SocketOptions;
 import dev.gatehouse.core.log.ActivityLog;
@@ -22,12 +23,10 @@ import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,9 +35,8 @@ import org.slf4j.LoggerFactory;
  * connected to the destination; the origin's replies come back as UDP packets from the
  * destination's address and port to the client's. Lives on its loop, with its socket.
  *
- * <p>The idle timer is one scheduled task per session, pushed back lazily: traffic only
- * stamps {@code lastActivityNanos}, and the task, when it fires early, re-arms itself for
- * what is left.
+ * <p>The idle timeout is an {@link IdleTimer}: one scheduled task per session, pushed back
+ * lazily.
  *
  * <p>An ICMP port unreachable from the origin reaches a connected socket as ECONNREFUSED on
  * its next receive or send (udp(7)); the session answers the client with its own ICMP
@@ -57,11 +55,9 @@ final class UdpSession implements Flow {
   private final ActivityLog activityLog;
   private final Runnable onEnd;
   private final FlowAccount account = new FlowAccount();
-  private final long idleTimeoutNanos;
+  private final IdleTimer idleTimer;
   private DatagramChannel channel;
   private InetSocketAddress egress;
-  private ScheduledFuture<?> idleTimer;
-  private long lastActivityNanos;
   // The client's latest datagram, whole, to quote in an ICMP error about it.
   private ByteBuf lastClientPacket;
   private boolean closed;
@@ -74,7 +70,8 @@ final class UdpSession implements Flow {
     this.settings = settings;
     this.activityLog = activityLog;
     this.onEnd = onEnd;
-    this.idleTimeoutNanos = settings.idleTimeout().toNanos();
+    this.idleTimer = new IdleTimer(loop.eventLoop(), settings.idleTimeout().toNanos(),
+        () -> close(CloseReason.CLIENT_IDLE_TIMEOUT));
   }
 
   /**
@@ -107,8 +104,7 @@ final class UdpSession implements Flow {
       onEnd.run();
       return false;
     }
-    lastActivityNanos = System.nanoTime();
-    idleTimer = loop.eventLoop().schedule(this::checkIdle, idleTimeoutNanos, TimeUnit.NANOSECONDS);
+    idleTimer.start();
     log.debug("tunnel={} flow={} event=start source={} destination={} egress={}", from.name(),
         account.sessionId(), key.source(), key.destination(), egress);
     return true;
@@ -145,7 +141,7 @@ final class UdpSession implements Flow {
       loop.drop(from, DropReason.ORIGIN_SEND_FAILED);
       return;
     }
-    lastActivityNanos = System.nanoTime();
+    idleTimer.touch();
     account.countSent(payloadBytes);
     ByteBuf payload = buffer.retainedSlice(udpOffset + UdpDatagram.HEADER_LENGTH_BYTES, payloadBytes);
     // A void promise: a failed send, such as a refused one, reaches exceptionCaught.
@@ -162,7 +158,7 @@ final class UdpSession implements Flow {
   }
 
   private void fromOrigin(ByteBuf payload) {
-    lastActivityNanos = System.nanoTime();
+    idleTimer.touch();
     account.countReceived(payload.readableBytes());
     ByteBuf reply = loop.writer().udp(key.destination(), key.destinationPort(), key.source(),
         key.sourcePort(), payload);
@@ -179,28 +175,13 @@ final class UdpSession implements Flow {
     close(CloseReason.PROXY_CONN_REFUSED);
   }
 
-  private void checkIdle() {
-    if (closed) {
-      return;
-    }
-    long idleNanos = System.nanoTime() - lastActivityNanos;
-    if (idleNanos >= idleTimeoutNanos) {
-      close(CloseReason.CLIENT_IDLE_TIMEOUT);
-      return;
-    }
-    idleTimer = loop.eventLoop().schedule(
-        this::checkIdle, idleTimeoutNanos - idleNanos, TimeUnit.NANOSECONDS);
-  }
-
   @Override
   public void close(CloseReason reason) {
     if (closed) {
       return;
     }
     closed = true;
-    if (idleTimer != null) {
-      idleTimer.cancel(false);
-    }
+    idleTimer.cancel();
     if (lastClientPacket != null) {
       lastClientPacket.release();
       lastClientPacket = null;

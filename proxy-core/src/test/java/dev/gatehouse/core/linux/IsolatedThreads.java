@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  * its TUN devices and its {@code net.ipv4.ping_group_range} are its own, and it disappears
  * when the thread ends and the last descriptor in it is closed.
  */
-final class IsolatedThreads {
+public final class IsolatedThreads {
 
   static final int CAP_NET_ADMIN = 12; // <linux/capability.h>
   static final int CAP_NET_RAW = 13;
@@ -48,7 +48,7 @@ final class IsolatedThreads {
   private IsolatedThreads() {}
 
   /** Runs {@code body} in a new network namespace whose loopback is up. */
-  static <T> T inFreshNetworkNamespace(Callable<T> body) throws Exception {
+  public static <T> T inFreshNetworkNamespace(Callable<T> body) throws Exception {
     return onOwnThread(() -> {
       try (Arena arena = Arena.ofConfined()) {
         MemorySegment state = arena.allocate(CALL_STATE);
