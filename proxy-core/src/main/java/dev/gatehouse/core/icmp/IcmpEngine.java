@@ -33,6 +33,11 @@ import org.slf4j.LoggerFactory;
  * <p>The requests leave with the kernel's default TTL / hop limit, not the client's: the
  * appliance terminates the flow and sends a request of its own, as a NAT'ing router's ping
  * would not (RFC 5508 §3.2 lets a NAT keep it; a proxy answers for itself).
+ *
+ * <p>TODO(#3): relay the ICMP errors the origin side reports (time exceeded, destination
+ * unreachable) to the client, so that traceroute through Gatehouse shows real hops: ping
+ * sockets deliver them only through IP_RECVERR and the socket's error queue, which Netty's
+ * datagram channel does not read.
  */
 public final class IcmpEngine implements FlowEngine {
 
