@@ -37,6 +37,8 @@ public enum DropReason {
   ORIGIN_UNAVAILABLE,
   /** The origin socket did not take a client packet (buffer full, socket failed). */
   ORIGIN_SEND_FAILED,
+  /** A reply on a flow's origin socket that is not for the flow (another sender, type). */
+  STRAY_REPLY,
   /** The dispatcher is shutting down. */
   SHUTTING_DOWN,
   /** A packet back to a client whose tunnel is not (or no longer) running. */

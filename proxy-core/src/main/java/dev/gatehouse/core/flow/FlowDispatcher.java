@@ -87,27 +87,19 @@ public final class FlowDispatcher implements InnerPacketSink, AutoCloseable {
 
   @Override
   public void accept(TunnelContext from, ByteBuf innerPacket) {
-    FlowKey key;
-    try {
-      DropReason reason = closed ? DropReason.SHUTTING_DOWN : null;
-      key = null;
-      if (reason == null) {
-        Views views = VIEWS.get();
-        reason = check(views, innerPacket);
-        if (reason == null) {
-          key = FlowKey.of(views.packet, from);
-          reason = key == null ? DropReason.NOT_ECHO_REQUEST : null;
-        }
-      }
-      if (reason != null) {
-        drops.count(from.name(), reason);
-        log.debug("tunnel={} event=drop reason={}", from.name(), reason);
-        innerPacket.release();
-        return;
-      }
-    } catch (RuntimeException e) {
+    Views views = VIEWS.get();
+    DropReason reason = closed ? DropReason.SHUTTING_DOWN : check(views, innerPacket);
+    FlowKey key = reason == null ? FlowKey.of(views.packet, from) : null;
+    if (reason == null && key == null) {
+      // check() let through only TCP, UDP and ICMP with whole headers: what FlowKey turns
+      // down is ICMP other than an echo request.
+      reason = DropReason.NOT_ECHO_REQUEST;
+    }
+    if (reason != null) {
+      drops.count(from.name(), reason);
+      log.debug("tunnel={} event=drop reason={}", from.name(), reason);
       innerPacket.release();
-      throw e;
+      return;
     }
     steer(from, key, innerPacket);
   }

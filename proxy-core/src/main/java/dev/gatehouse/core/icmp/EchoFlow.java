@@ -144,7 +144,7 @@ final class EchoFlow implements Flow {
         || reply.getUnsignedByte(reply.readerIndex()) != replyType
         || !datagram.sender().getAddress().equals(key.destination())) {
       // Ping sockets match replies by identifier alone; one from elsewhere is not ours.
-      loop.drop(from, DropReason.NOT_ECHO_REQUEST);
+      loop.drop(from, DropReason.STRAY_REPLY);
       return;
     }
     idleTimer.touch();
