@@ -136,14 +136,24 @@ public final class GatehouseConfigReader {
         n -> n.asDuration(Duration.ofSeconds(1), Duration.ofDays(1), errors));
     int maxSessions = value(m, "max-sessions", UdpSettings.DEFAULT_MAX_SESSIONS,
         n -> n.asInt(1, MAX_FLOWS, errors));
-    return new GatehouseConfig.Udp(
-        enabled, new UdpSettings(idleTimeout, maxSessions, null, null, null));
+    Egress egress = egress(m, errors);
+    return new GatehouseConfig.Udp(enabled, new UdpSettings(
+        idleTimeout, maxSessions, egress.sourceV4(), egress.sourceV6(), egress.interfaceName()));
   }
 
   private GatehouseConfig.Icmp icmp(ConfigMap m, ConfigErrors errors) {
     boolean enabled = bool(m, "enabled", true, errors);
     Duration idleTimeout = value(m, "idle-timeout", IcmpSettings.DEFAULT_IDLE_TIMEOUT,
         n -> n.asDuration(Duration.ofSeconds(1), Duration.ofHours(1), errors));
+    Egress egress = egress(m, errors);
+    return new GatehouseConfig.Icmp(enabled, new IcmpSettings(idleTimeout,
+        IcmpSettings.DEFAULT_MAX_FLOWS, egress.sourceV4(), egress.sourceV6(), egress.interfaceName()));
+  }
+
+  /** Where an engine's origin sockets leave from: {@code source-v4}, {@code source-v6}, {@code interface}. */
+  private record Egress(Inet4Address sourceV4, Inet6Address sourceV6, String interfaceName) {}
+
+  private static Egress egress(ConfigMap m, ConfigErrors errors) {
     Inet4Address sourceV4 = m.optional("source-v4")
         .flatMap(n -> n.asAddress(errors).flatMap(a -> ofFamily(a, Inet4Address.class, n, errors)))
         .orElse(null);
@@ -153,8 +163,7 @@ public final class GatehouseConfigReader {
     String interfaceName = m.optional("interface")
         .flatMap(n -> n.asString(errors).filter(name -> isInterfaceName(name, n, errors)))
         .orElse(null);
-    return new GatehouseConfig.Icmp(enabled, new IcmpSettings(
-        idleTimeout, IcmpSettings.DEFAULT_MAX_FLOWS, sourceV4, sourceV6, interfaceName));
+    return new Egress(sourceV4, sourceV6, interfaceName);
   }
 
   private static <A extends InetAddress> Optional<A> ofFamily(

@@ -146,6 +146,8 @@ class GatehouseConfigReaderTest {
             enabled: false
             idle-timeout: 30s
             max-sessions: 100
+            source-v6: "2001:2::3"
+            interface: eth2
           icmp:
             idle-timeout: 10s
             source-v4: 198.18.2.1
@@ -156,6 +158,9 @@ class GatehouseConfigReaderTest {
     assertFalse(config.udp().enabled());
     assertEquals(Duration.ofSeconds(30), config.udp().settings().idleTimeout());
     assertEquals(100, config.udp().settings().maxSessions());
+    assertNull(config.udp().settings().sourceV4());
+    assertEquals(InetAddress.getByName("2001:2::3"), config.udp().settings().sourceV6());
+    assertEquals("eth2", config.udp().settings().interfaceName());
     IcmpSettings icmp = config.icmp().settings();
     assertTrue(config.icmp().enabled());
     assertEquals(Duration.ofSeconds(10), icmp.idleTimeout());
@@ -179,7 +184,8 @@ class GatehouseConfigReaderTest {
 
     assertEquals(List.of(
         "proxy.udp.max-sessions: expected 1..1048576, got 0 (line 3)",
-        "proxy.udp.block: unknown setting; expected one of enabled, idle-timeout, max-sessions (line 4)",
+        "proxy.udp.block: unknown setting; expected one of enabled, idle-timeout, max-sessions, "
+            + "source-v4, source-v6, interface (line 4)",
         "proxy.icmp.source-v4: expected an IPv4 address, got 2001:2::1 (line 6)",
         "proxy.icmp.source-v6: expected an IPv6 address, got 198.18.2.1 (line 7)",
         "proxy.icmp.interface: expected an interface name of 1 to 15 characters, got "

@@ -44,7 +44,7 @@ public final class FlowTable {
   }
 
   /** Closes every flow for {@code reason}; each leaves the table as it closes. */
-  public void closeAll(CloseReason reason) {
+  void closeAll(CloseReason reason) {
     assert owner.inEventLoop() : "flow table touched off its loop";
     List<Flow> open = new ArrayList<>(flows.values());
     for (Flow flow : open) {
