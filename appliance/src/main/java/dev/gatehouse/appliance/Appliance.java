@@ -6,12 +6,26 @@ import dev.gatehouse.appliance.config.GatehouseConfig;
 import dev.gatehouse.appliance.explicit.ExplicitProxyServer;
 import dev.gatehouse.appliance.net.Transports;
 import dev.gatehouse.core.config.ConfigNode;
+import dev.gatehouse.core.flow.DropCounters;
+import dev.gatehouse.core.flow.FlowDispatcher;
+import dev.gatehouse.core.flow.FlowEngine;
+import dev.gatehouse.core.flow.Transport;
+import dev.gatehouse.core.flow.TunnelReturnPath;
+import dev.gatehouse.core.icmp.IcmpEngine;
 import dev.gatehouse.core.log.ActivityLog;
 import dev.gatehouse.core.log.ActivityLogSettings;
+import dev.gatehouse.core.tunnel.Tunnel;
+import dev.gatehouse.core.tunnel.TunnelPlan;
+import dev.gatehouse.core.udp.UdpEngine;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.NetUtil;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +43,11 @@ final class Appliance implements AutoCloseable {
   private final ActivityLog activityLog;
   private final EventLoopGroup eventLoops;
   private final CountDownLatch stopped = new CountDownLatch(1);
+  private final DropCounters drops = new DropCounters();
+  private final TunnelReturnPath returnPath = new TunnelReturnPath();
+  private final List<Tunnel> tunnels = new ArrayList<>();
+  private FlowDispatcher dispatcher;
+  private String icmpDisabledReason;
   private ExplicitProxyServer explicitProxy;
   private InetSocketAddress explicitProxyAddress;
   private AdminServer admin;
@@ -63,13 +82,75 @@ final class Appliance implements AutoCloseable {
           config.tcp().idleTimeout(), activityLog, ExplicitProxyServer.DEFAULT_LISTENER_NAME, eventLoops);
       explicitProxyAddress = explicitProxy.start();
     }
-    // TODO(#3): configured tunnels are created from their plans and started here once the
-    // flow engines exist to take their inner packets; no ingress provides a type yet.
+    startFlows();
     if (config.admin().enabled()) {
       admin = new AdminServer(config.admin().listen(), this::liveness, this::readiness, eventLoops);
       adminAddress = admin.start();
     }
     ready = true;
+  }
+
+  /**
+   * Starts the flow engines and every configured tunnel, which feed them. ICMP is switched
+   * off, not the appliance, when ping sockets cannot be opened here: TCP and UDP still work,
+   * and the WARN line says which group {@code net.ipv4.ping_group_range} must include.
+   */
+  private void startFlows() {
+    Map<Transport, FlowEngine> engines = new EnumMap<>(Transport.class);
+    if (config.udp().enabled()) {
+      engines.put(Transport.UDP, new UdpEngine(config.udp().settings(), activityLog));
+    }
+    if (config.icmp().enabled()) {
+      icmpDisabledReason = checkIcmp();
+      if (icmpDisabledReason == null) {
+        IcmpEngine icmp = new IcmpEngine(config.icmp().settings(), activityLog);
+        engines.put(Transport.ICMP, icmp);
+        engines.put(Transport.ICMPV6, icmp);
+      } else {
+        log.warn("event=icmp-disabled reason=\"{}\"", icmpDisabledReason);
+      }
+    }
+    // TODO(#3): the TCP engine joins the map once it is glued to the dispatcher.
+    dispatcher = new FlowDispatcher(eventLoops, engines, returnPath, drops);
+    for (TunnelPlan plan : config.tunnels()) {
+      startTunnel(plan);
+    }
+  }
+
+  /** Why ICMP cannot run here, or {@code null} when it can. */
+  private static String checkIcmp() {
+    if (!Transports.epollAvailable()) {
+      return "ICMP echo needs the epoll transport, which did not load on this machine";
+    }
+    try {
+      IcmpEngine.checkPingSockets();
+      return null;
+    } catch (IOException e) {
+      return e.getMessage();
+    }
+  }
+
+  private void startTunnel(TunnelPlan plan) {
+    String name = plan.context().name();
+    try {
+      Tunnel tunnel = plan.create(eventLoops);
+      tunnels.add(tunnel);
+      tunnel.start(dispatcher);
+      returnPath.add(tunnel);
+      log.info("tunnel={} event=started type={}", name, plan.context().type());
+    } catch (IOException e) {
+      throw new IllegalStateException("tunnel " + name + " cannot start: " + e.getMessage(), e);
+    }
+  }
+
+  /** Dropped packets by reason, in total and per tunnel. */
+  DropCounters drops() {
+    return drops;
+  }
+
+  /** Why ICMP was switched off at start, or {@code null} when it runs (or is not configured). */
+  String icmpDisabledReason() {
+    return icmpDisabledReason;
   }
 
   private Health.Status liveness() {
@@ -99,6 +180,17 @@ final class Appliance implements AutoCloseable {
         : activity.path() + ", one JSON line per flow").append('\n');
     out.append("  tcp             connect timeout ").append(ConfigNode.format(config.tcp().connectTimeout()))
         .append(", idle timeout ").append(ConfigNode.format(config.tcp().idleTimeout())).append('\n');
+    out.append("  udp             ").append(!config.udp().enabled() ? "off"
+        : "idle timeout " + ConfigNode.format(config.udp().settings().idleTimeout())).append('\n');
+    out.append("  icmp            ").append(!config.icmp().enabled() ? "off"
+        : icmpDisabledReason != null ? "off: " + icmpDisabledReason
+        : "echo, idle timeout " + ConfigNode.format(config.icmp().settings().idleTimeout()))
+        .append('\n');
+    if (!tunnels.isEmpty()) {
+      out.append("  tunnels         ").append(String.join(", ",
+          tunnels.stream().map(t -> t.context().name() + " (" + t.context().type() + ")").toList()))
+          .append('\n');
+    }
     return out.append("Stop with Ctrl-C.").toString();
   }
 
@@ -126,6 +218,15 @@ final class Appliance implements AutoCloseable {
     }
     if (explicitProxy != null) {
       explicitProxy.close();
+    }
+    // Tunnels stop first so that no packet arrives for a flow being closed; the flows then
+    // close on their loops, each logged, before the loops themselves stop.
+    for (Tunnel tunnel : tunnels) {
+      returnPath.remove(tunnel);
+      tunnel.close();
+    }
+    if (dispatcher != null) {
+      dispatcher.close(LOOP_SHUTDOWN_WAIT);
     }
     Transports.shutdown(eventLoops, LOOP_SHUTDOWN_WAIT);
     activityLog.close();

@@ -1,7 +1,9 @@
 package dev.gatehouse.appliance.config;
 
+import dev.gatehouse.core.icmp.IcmpSettings;
 import dev.gatehouse.core.log.ActivityLogSettings;
 import dev.gatehouse.core.tunnel.TunnelPlan;
+import dev.gatehouse.core.udp.UdpSettings;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -14,11 +16,14 @@ import java.util.List;
  * @param explicitProxy the explicit HTTP proxy for clients with no tunnel
  * @param admin the admin HTTP endpoint (health, later metrics)
  * @param tcp TCP proxying timeouts, shared by every ingress
+ * @param udp the UDP engine, shared by every tunnel
+ * @param icmp the ICMP echo engine, shared by every tunnel
  * @param log diagnostic and activity logging
  * @param tunnels the configured tunnels, validated by their ingress providers
  */
 public record GatehouseConfig(
-    ExplicitProxy explicitProxy, Admin admin, Tcp tcp, Log log, List<TunnelPlan> tunnels) {
+    ExplicitProxy explicitProxy, Admin admin, Tcp tcp, Udp udp, Icmp icmp, Log log,
+    List<TunnelPlan> tunnels) {
 
   public GatehouseConfig {
     tunnels = List.copyOf(tunnels);
@@ -32,6 +37,12 @@ public record GatehouseConfig(
 
   /** {@code proxy.tcp}: how long a dial may take and how long a quiet flow lives. */
   public record Tcp(Duration connectTimeout, Duration idleTimeout) {}
+
+  /** {@code proxy.udp}: whether UDP from tunnels is proxied, and how. */
+  public record Udp(boolean enabled, UdpSettings settings) {}
+
+  /** {@code proxy.icmp}: whether ICMP echo from tunnels is proxied, and how. */
+  public record Icmp(boolean enabled, IcmpSettings settings) {}
 
   /**
    * {@code log}: the diagnostic log's level and the activity log.

@@ -5,14 +5,19 @@ import dev.gatehouse.core.config.ConfigException;
 import dev.gatehouse.core.config.ConfigMap;
 import dev.gatehouse.core.config.ConfigNode;
 import dev.gatehouse.core.config.SecretSource;
+import dev.gatehouse.core.icmp.IcmpSettings;
 import dev.gatehouse.core.log.ActivityLogSettings;
 import dev.gatehouse.core.tunnel.TunnelPlan;
 import dev.gatehouse.core.tunnel.TunnelProviders;
 import dev.gatehouse.core.tunnel.TunnelSettingsReader;
+import dev.gatehouse.core.udp.UdpSettings;
 import io.netty.util.NetUtil;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
@@ -38,6 +43,10 @@ public final class GatehouseConfigReader {
   /** Below Linux's own give-up time for a SYN (about 127 s at tcp_syn_retries 6), so that a
    *  dial that runs out is always ours to report as a timeout, never the kernel's. */
   public static final Duration MAX_CONNECT_TIMEOUT = Duration.ofMinutes(2);
+  /** Ours: the most flows one transport may hold open, a bound on descriptors. */
+  static final int MAX_FLOWS = 1 << 20;
+  /** Linux IFNAMSIZ (16) less the terminating NUL. */
+  private static final int MAX_INTERFACE_NAME_BYTES = 15;
 
   private final TunnelProviders providers;
   private final SecretSource secrets;
@@ -78,14 +87,15 @@ public final class GatehouseConfigReader {
     ConfigMap map = root.get();
     GatehouseConfig.ExplicitProxy proxy = section(map, "explicit-proxy", errors, this::explicitProxy);
     GatehouseConfig.Admin admin = section(map, "admin", errors, (m, e) -> admin(m, proxy, e));
-    GatehouseConfig.Tcp tcp = section(map, "proxy", errors, this::proxy);
+    ProxySections proxying = section(map, "proxy", errors, this::proxy);
     GatehouseConfig.Log log = section(map, "log", errors, this::log);
     List<TunnelPlan> tunnels = map.optional("tunnels")
         .map(list -> new TunnelSettingsReader(providers, secrets).read(list, errors))
         .orElse(List.of());
     map.finish();
     errors.throwIfAny(source);
-    return new GatehouseConfig(proxy, admin, tcp, log, tunnels);
+    return new GatehouseConfig(proxy, admin, proxying.tcp(), proxying.udp(), proxying.icmp(), log,
+        tunnels);
   }
 
   private GatehouseConfig.ExplicitProxy explicitProxy(ConfigMap m, ConfigErrors errors) {
@@ -105,14 +115,75 @@ public final class GatehouseConfigReader {
     return new GatehouseConfig.Admin(enabled, listen);
   }
 
-  private GatehouseConfig.Tcp proxy(ConfigMap m, ConfigErrors errors) {
+  /** The three sections of {@code proxy}, one per transport. */
+  private record ProxySections(
+      GatehouseConfig.Tcp tcp, GatehouseConfig.Udp udp, GatehouseConfig.Icmp icmp) {}
+
+  private ProxySections proxy(ConfigMap m, ConfigErrors errors) {
     GatehouseConfig.Tcp tcp = section(m, "tcp", errors, (t, e) -> new GatehouseConfig.Tcp(
         value(t, "connect-timeout", DEFAULT_CONNECT_TIMEOUT,
             n -> n.asDuration(Duration.ofMillis(100), MAX_CONNECT_TIMEOUT, e)),
         value(t, "idle-timeout", DEFAULT_IDLE_TIMEOUT,
             n -> n.asDuration(Duration.ofSeconds(1), Duration.ofDays(7), e))));
-    // TODO(#3): proxy.udp and proxy.icmp arrive with their engines.
-    return tcp;
+    GatehouseConfig.Udp udp = section(m, "udp", errors, this::udp);
+    GatehouseConfig.Icmp icmp = section(m, "icmp", errors, this::icmp);
+    return new ProxySections(tcp, udp, icmp);
+  }
+
+  private GatehouseConfig.Udp udp(ConfigMap m, ConfigErrors errors) {
+    boolean enabled = bool(m, "enabled", true, errors);
+    Duration idleTimeout = value(m, "idle-timeout", UdpSettings.DEFAULT_IDLE_TIMEOUT,
+        n -> n.asDuration(Duration.ofSeconds(1), Duration.ofDays(1), errors));
+    int maxSessions = value(m, "max-sessions", UdpSettings.DEFAULT_MAX_SESSIONS,
+        n -> n.asInt(1, MAX_FLOWS, errors));
+    Egress egress = egress(m, errors);
+    return new GatehouseConfig.Udp(enabled, new UdpSettings(
+        idleTimeout, maxSessions, egress.sourceV4(), egress.sourceV6(), egress.interfaceName()));
+  }
+
+  private GatehouseConfig.Icmp icmp(ConfigMap m, ConfigErrors errors) {
+    boolean enabled = bool(m, "enabled", true, errors);
+    Duration idleTimeout = value(m, "idle-timeout", IcmpSettings.DEFAULT_IDLE_TIMEOUT,
+        n -> n.asDuration(Duration.ofSeconds(1), Duration.ofHours(1), errors));
+    Egress egress = egress(m, errors);
+    return new GatehouseConfig.Icmp(enabled, new IcmpSettings(idleTimeout,
+        IcmpSettings.DEFAULT_MAX_FLOWS, egress.sourceV4(), egress.sourceV6(), egress.interfaceName()));
+  }
+
+  /** Where an engine's origin sockets leave from: {@code source-v4}, {@code source-v6}, {@code interface}. */
+  private record Egress(Inet4Address sourceV4, Inet6Address sourceV6, String interfaceName) {}
+
+  private static Egress egress(ConfigMap m, ConfigErrors errors) {
+    Inet4Address sourceV4 = m.optional("source-v4")
+        .flatMap(n -> n.asAddress(errors).flatMap(a -> ofFamily(a, Inet4Address.class, n, errors)))
+        .orElse(null);
+    Inet6Address sourceV6 = m.optional("source-v6")
+        .flatMap(n -> n.asAddress(errors).flatMap(a -> ofFamily(a, Inet6Address.class, n, errors)))
+        .orElse(null);
+    String interfaceName = m.optional("interface")
+        .flatMap(n -> n.asString(errors).filter(name -> isInterfaceName(name, n, errors)))
+        .orElse(null);
+    return new Egress(sourceV4, sourceV6, interfaceName);
+  }
+
+  private static <A extends InetAddress> Optional<A> ofFamily(
+      InetAddress address, Class<A> family, ConfigNode node, ConfigErrors errors) {
+    if (!family.isInstance(address)) {
+      errors.add(node, "expected an " + (family == Inet4Address.class ? "IPv4" : "IPv6")
+          + " address, got " + NetUtil.toAddressString(address));
+      return Optional.empty();
+    }
+    return Optional.of(family.cast(address));
+  }
+
+  /** Linux interface names: 1 to 15 bytes (IFNAMSIZ less the NUL), no '/' or blank. */
+  private static boolean isInterfaceName(String name, ConfigNode node, ConfigErrors errors) {
+    if (name.isEmpty() || name.length() > MAX_INTERFACE_NAME_BYTES
+        || name.chars().anyMatch(c -> c == '/' || Character.isWhitespace(c) || c > 0x7e)) {
+      errors.add(node, "expected an interface name of 1 to 15 characters, got \"" + name + "\"");
+      return false;
+    }
+    return true;
   }
 
   private GatehouseConfig.Log log(ConfigMap m, ConfigErrors errors) {

@@ -2,15 +2,19 @@ package dev.gatehouse.appliance.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gatehouse.core.config.ConfigError;
 import dev.gatehouse.core.config.ConfigException;
 import dev.gatehouse.core.config.SecretSource;
+import dev.gatehouse.core.icmp.IcmpSettings;
 import dev.gatehouse.core.log.ActivityLogSettings;
 import dev.gatehouse.core.tunnel.TunnelProviders;
+import dev.gatehouse.core.udp.UdpSettings;
 import java.io.StringReader;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -118,6 +122,74 @@ class GatehouseConfigReaderTest {
         "log.activity.path: required when sink is file (line 9)",
         "tunnels[1].mtu: expected 576..9000, got 70000 (line 15)",
         "metrics: unknown setting; expected one of explicit-proxy, admin, proxy, log, tunnels (line 16)"),
+        errors);
+  }
+
+  @Test
+  void defaultsProxyUdpAndIcmpOn() {
+    GatehouseConfig defaults = reader.defaults();
+
+    assertTrue(defaults.udp().enabled());
+    assertEquals(Duration.ofMinutes(5), defaults.udp().settings().idleTimeout());
+    assertEquals(UdpSettings.DEFAULT_MAX_SESSIONS, defaults.udp().settings().maxSessions());
+    assertTrue(defaults.icmp().enabled());
+    assertEquals(Duration.ofMinutes(1), defaults.icmp().settings().idleTimeout());
+    assertNull(defaults.icmp().settings().sourceV4());
+    assertNull(defaults.icmp().settings().interfaceName());
+  }
+
+  @Test
+  void readsUdpAndIcmpSettings() throws Exception {
+    GatehouseConfig config = read("""
+        proxy:
+          udp:
+            enabled: false
+            idle-timeout: 30s
+            max-sessions: 100
+            source-v6: "2001:2::3"
+            interface: eth2
+          icmp:
+            idle-timeout: 10s
+            source-v4: 198.18.2.1
+            source-v6: "2001:2::1"
+            interface: eth1
+        """);
+
+    assertFalse(config.udp().enabled());
+    assertEquals(Duration.ofSeconds(30), config.udp().settings().idleTimeout());
+    assertEquals(100, config.udp().settings().maxSessions());
+    assertNull(config.udp().settings().sourceV4());
+    assertEquals(InetAddress.getByName("2001:2::3"), config.udp().settings().sourceV6());
+    assertEquals("eth2", config.udp().settings().interfaceName());
+    IcmpSettings icmp = config.icmp().settings();
+    assertTrue(config.icmp().enabled());
+    assertEquals(Duration.ofSeconds(10), icmp.idleTimeout());
+    assertEquals(InetAddress.getByName("198.18.2.1"), icmp.sourceV4());
+    assertEquals(InetAddress.getByName("2001:2::1"), icmp.sourceV6());
+    assertEquals("eth1", icmp.interfaceName());
+  }
+
+  @Test
+  void refusesSourcesOfTheWrongFamilyAndBadLimits() {
+    List<String> errors = errorsOf("""
+        proxy:
+          udp:
+            max-sessions: 0
+            block: yes
+          icmp:
+            source-v4: "2001:2::1"
+            source-v6: 198.18.2.1
+            interface: a-name-far-too-long
+        """);
+
+    assertEquals(List.of(
+        "proxy.udp.max-sessions: expected 1..1048576, got 0 (line 3)",
+        "proxy.udp.block: unknown setting; expected one of enabled, idle-timeout, max-sessions, "
+            + "source-v4, source-v6, interface (line 4)",
+        "proxy.icmp.source-v4: expected an IPv4 address, got 2001:2::1 (line 6)",
+        "proxy.icmp.source-v6: expected an IPv6 address, got 198.18.2.1 (line 7)",
+        "proxy.icmp.interface: expected an interface name of 1 to 15 characters, got "
+            + "\"a-name-far-too-long\" (line 8)"),
         errors);
   }
 

@@ -74,6 +74,18 @@ final class Fd {
     return ready > 0 && Structs.pollFdReturnedEvents(pollFd) != 0;
   }
 
+  /**
+   * Gives the descriptor to another owner, which closes it: this object then acts as if
+   * closed, without closing it.
+   */
+  int detach() throws ClosedChannelException {
+    int value = fd.getAndSet(CLOSED);
+    if (value == CLOSED) {
+      throw new ClosedChannelException();
+    }
+    return value;
+  }
+
   /** Closes the descriptor; later calls do nothing. */
   void close() throws NativeException {
     int value = fd.getAndSet(CLOSED);

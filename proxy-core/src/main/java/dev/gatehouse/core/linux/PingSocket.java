@@ -94,6 +94,14 @@ public final class PingSocket implements AutoCloseable {
   }
 
   /**
+   * Hands the descriptor over to a new owner, such as a Netty {@code EpollDatagramChannel}
+   * wrapping it, which reads replies and closes it; this socket is closed from then on.
+   */
+  public int detachFd() throws IOException {
+    return socket.fd.detach();
+  }
+
+  /**
    * Sends requests from {@code source} only, and lets the kernel choose the identifier.
    *
    * @throws NativeException EADDRNOTAVAIL when no interface here has that address

@@ -78,18 +78,7 @@ final class SocketFd {
 
   /** SO_BINDTODEVICE: only traffic through {@code interfaceName} reaches the socket. */
   void bindToDevice(String interfaceName) throws IOException {
-    byte[] name = Structs.interfaceNameBytes(interfaceName);
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment value = arena.allocate(Structs.IFNAMSIZ);
-      MemorySegment.copy(name, 0, value, ValueLayout.JAVA_BYTE, 0, name.length);
-      int result = Libc.setsockopt(
-          fd.get(), Libc.SOL_SOCKET, Libc.SO_BINDTODEVICE, value, name.length + 1);
-      if (result < 0) {
-        throw new NativeException(
-            "setsockopt(SO_BINDTODEVICE, \"" + interfaceName + "\") of " + fd.description(),
-            -result, bindToDeviceAdvice(-result, interfaceName));
-      }
-    }
+    SocketOptions.bindToDevice(fd.get(), interfaceName, fd.description());
   }
 
   /** SO_RCVTIMEO: a blocking receive gives up after {@code timeoutMillis}; 0 waits forever. */
@@ -230,14 +219,7 @@ final class SocketFd {
     };
   }
 
-  private static String bindToDeviceAdvice(int errno, String interfaceName) {
-    return switch (errno) {
-      case Libc.ENODEV -> "there is no interface named \"" + interfaceName
-          + "\" in this network namespace (ip link show)";
-      case Libc.EPERM -> "changing the device a socket is bound to needs CAP_NET_RAW";
-      default -> "";
-    };
-  }
+
 
   private static String sendAdvice(int errno) {
     return switch (errno) {

@@ -1,0 +1,88 @@
+package dev.gatehouse.core.flow;
+
+import dev.gatehouse.core.log.ActivityEvent;
+import dev.gatehouse.core.log.ActivityRecord;
+import dev.gatehouse.core.log.CloseReason;
+import dev.gatehouse.core.tunnel.TunnelContext;
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * What a flow counts for its activity record: when it started, and bytes and packets each
+ * way. Bytes are the transport payload (UDP data, ICMP echo data), as a socket counts them.
+ * Confined to the flow's loop like the flow itself.
+ */
+public final class FlowAccount {
+
+  private final String sessionId = newSessionId();
+  private final Instant startTime = Instant.now();
+  private long bytesSent;
+  private long bytesReceived;
+  private long packetsSent;
+  private long packetsReceived;
+
+  /** Counts one packet from the client toward the origin. */
+  public void countSent(int payloadBytes) {
+    bytesSent += payloadBytes;
+    packetsSent++;
+  }
+
+  /** Counts one packet from the origin back to the client. */
+  public void countReceived(int payloadBytes) {
+    bytesReceived += payloadBytes;
+    packetsReceived++;
+  }
+
+  /** The flow's session id, as its record carries it. */
+  public String sessionId() {
+    return sessionId;
+  }
+
+  /** Packets from the client so far. */
+  public long packetsSent() {
+    return packetsSent;
+  }
+
+  /** Packets to the client so far. */
+  public long packetsReceived() {
+    return packetsReceived;
+  }
+
+  /**
+   * The flow's end record. Ports are 0 for ICMP, whose flow key carries the echo identifier
+   * where a port would be.
+   */
+  public ActivityRecord endRecord(FlowKey key, TunnelContext from, InetSocketAddress egress,
+      CloseReason reason) {
+    boolean ports = key.transport() == Transport.TCP || key.transport() == Transport.UDP;
+    return new ActivityRecord(
+        ActivityEvent.SESSION_END,
+        sessionId,
+        startTime,
+        Instant.now(),
+        key.transport().logName(),
+        new InetSocketAddress(key.source(), ports ? key.sourcePort() : 0),
+        new InetSocketAddress(key.destination(), ports ? key.destinationPort() : 0),
+        null,
+        egress,
+        from.name(),
+        from.type(),
+        from.virtualNetwork(),
+        bytesSent,
+        bytesReceived,
+        packetsSent,
+        packetsReceived,
+        -1,
+        -1,
+        reason,
+        null);
+  }
+
+  private static String newSessionId() {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    HexFormat hex = HexFormat.of();
+    return hex.toHexDigits(random.nextLong()) + hex.toHexDigits(random.nextLong());
+  }
+}

@@ -1,0 +1,197 @@
+package dev.gatehouse.core.icmp;
+
+import dev.gatehouse.core.flow.DropReason;
+import dev.gatehouse.core.flow.Flow;
+import dev.gatehouse.core.flow.FlowAccount;
+import dev.gatehouse.core.flow.FlowKey;
+import dev.gatehouse.core.flow.FlowLoop;
+import dev.gatehouse.core.flow.IdleTimer;
+import dev.gatehouse.core.linux.PingSocket;
+import dev.gatehouse.core.log.ActivityLog;
+import dev.gatehouse.core.log.CloseReason;
+import dev.gatehouse.core.tunnel.TunnelContext;
+import dev.gatehouse.core.wire.Icmpv4Message;
+import dev.gatehouse.core.wire.Icmpv6Message;
+import dev.gatehouse.core.wire.IpPacket;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One echo flow: a client's echo requests to one destination with one identifier, sent
+ * through a ping socket of ours, and the replies returned as echo replies from the
+ * destination to the client.
+ *
+ * <p>ICMP and ICMPv6 echo share one layout (RFC 792 p.14, RFC 4443 §4.1-4.2), so the
+ * ICMPv4 offsets serve both. The kernel puts the socket's own identifier in every request and delivers only the
+ * replies that carry it (icmp(7)); the sequence number and data pass untouched. So a reply
+ * is mapped back by putting the client's identifier, which is this flow's key, where the
+ * socket's was; its sequence number and data are the client's own.
+ */
+final class EchoFlow implements Flow {
+
+  private static final Logger log = LoggerFactory.getLogger(EchoFlow.class);
+
+  private final FlowKey key;
+  private final TunnelContext from;
+  private final FlowLoop loop;
+  private final IcmpSettings settings;
+  private final ActivityLog activityLog;
+  private final Runnable onEnd;
+  private final FlowAccount account = new FlowAccount();
+  private final IdleTimer idleTimer;
+  private final InetSocketAddress destination;
+  private EpollDatagramChannel channel;
+  private InetSocketAddress egress;
+  private boolean closed;
+
+  EchoFlow(FlowKey key, TunnelContext from, FlowLoop loop, IcmpSettings settings,
+      ActivityLog activityLog, Runnable onEnd) {
+    this.key = key;
+    this.from = from;
+    this.loop = loop;
+    this.settings = settings;
+    this.activityLog = activityLog;
+    this.onEnd = onEnd;
+    this.destination = new InetSocketAddress(key.destination(), 0);
+    this.idleTimer = new IdleTimer(loop.eventLoop(), settings.idleTimeout().toNanos(),
+        () -> close(CloseReason.CLIENT_IDLE_TIMEOUT));
+  }
+
+  /** Opens the ping socket and registers it on the flow's loop; false if that failed. */
+  boolean open() {
+    try {
+      channel = new EpollDatagramChannel(openPingSocket());
+    } catch (IOException e) {
+      log.debug("tunnel={} flow={} event=ping-socket-unavailable cause=\"{}\"", from.name(),
+          account.sessionId(), e.getMessage());
+      onEnd.run();
+      return false;
+    }
+    ChannelFuture registered = new Bootstrap()
+        .group(loop.eventLoop())
+        .channelFactory(() -> channel)
+        .handler(new PingHandler())
+        .register();
+    if (!registered.isSuccess()) {
+      log.debug("tunnel={} flow={} event=ping-socket-unavailable cause={}", from.name(),
+          account.sessionId(), String.valueOf(registered.cause()));
+      channel.close();
+      onEnd.run();
+      return false;
+    }
+    egress = channel.localAddress();
+    idleTimer.start();
+    return true;
+  }
+
+  /** A bound, non-blocking ping socket whose descriptor now belongs to the caller. */
+  private int openPingSocket() throws IOException {
+    PingSocket socket = PingSocket.open(key.isIpv4()
+        ? StandardProtocolFamily.INET
+        : StandardProtocolFamily.INET6);
+    try {
+      if (settings.interfaceName() != null) {
+        socket.bindToDevice(settings.interfaceName());
+      }
+      InetAddress source = key.isIpv4() ? settings.sourceV4() : settings.sourceV6();
+      // Binding picks the socket's identifier now, so the egress is known at once.
+      socket.bind(source != null ? source : wildcard());
+      socket.setNonBlocking(true);
+      return socket.detachFd();
+    } catch (IOException | RuntimeException e) {
+      socket.close();
+      throw e;
+    }
+  }
+
+  private InetAddress wildcard() throws IOException {
+    return InetAddress.getByName(key.isIpv4() ? "0.0.0.0" : "::");
+  }
+
+  /** One echo request from the client: sent as it is; the kernel sets id and checksum. */
+  @Override
+  public void receive(IpPacket packet) {
+    if (closed) {
+      return;
+    }
+    if (!channel.isWritable()) {
+      loop.drop(from, DropReason.ORIGIN_SEND_FAILED);
+      return;
+    }
+    int messageBytes = packet.payloadLengthBytes();
+    idleTimer.touch();
+    account.countSent(messageBytes - Icmpv4Message.HEADER_LENGTH_BYTES);
+    ByteBuf request = packet.buffer().retainedSlice(packet.payloadOffset(), messageBytes);
+    channel.writeAndFlush(new DatagramPacket(request, destination), channel.voidPromise());
+  }
+
+  private void fromOrigin(DatagramPacket datagram) {
+    ByteBuf reply = datagram.content();
+    int replyType = key.isIpv4() ? Icmpv4Message.TYPE_ECHO_REPLY : Icmpv6Message.TYPE_ECHO_REPLY;
+    if (reply.readableBytes() < Icmpv4Message.HEADER_LENGTH_BYTES
+        || reply.getUnsignedByte(reply.readerIndex()) != replyType
+        || !datagram.sender().getAddress().equals(key.destination())) {
+      // Ping sockets match replies by identifier alone; one from elsewhere is not ours.
+      loop.drop(from, DropReason.STRAY_REPLY);
+      return;
+    }
+    idleTimer.touch();
+    int sequence = reply.getUnsignedShort(reply.readerIndex() + Icmpv4Message.SEQUENCE_NUMBER_OFFSET);
+    ByteBuf data = reply.slice(reply.readerIndex() + Icmpv4Message.HEADER_LENGTH_BYTES,
+        reply.readableBytes() - Icmpv4Message.HEADER_LENGTH_BYTES);
+    account.countReceived(data.readableBytes());
+    loop.sendToClient(from, loop.writer().echoReply(
+        key.destination(), key.source(), key.sourcePort(), sequence, data));
+  }
+
+  @Override
+  public void close(CloseReason reason) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    idleTimer.cancel();
+    channel.close();
+    loop.table().remove(key, this);
+    onEnd.run();
+    activityLog.record(account.endRecord(key, from, egress, reason));
+    log.debug("tunnel={} flow={} event=end reason={}", from.name(), account.sessionId(), reason);
+  }
+
+  /** The ping socket's events, on the flow's loop. */
+  private final class PingHandler extends ChannelInboundHandlerAdapter {
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object message) {
+      try {
+        if (!closed && message instanceof DatagramPacket datagram) {
+          fromOrigin(datagram);
+        }
+      } finally {
+        ReferenceCountUtil.release(message);
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      if (closed) {
+        return;
+      }
+      log.debug("tunnel={} flow={} event=origin-error cause={}", from.name(),
+          account.sessionId(), cause.toString());
+      close(CloseReason.ORIGIN_ERROR);
+    }
+  }
+}
