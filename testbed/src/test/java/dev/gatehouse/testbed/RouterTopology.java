@@ -105,7 +105,7 @@ public final class RouterTopology implements AutoCloseable {
                   "net.ipv4.conf.default.rp_filter", "0",
                   "net.ipv4.ping_group_range", "0 2147483647"));
         })
-        .waitingFor(Wait.forHealthcheck());
+        .waitingFor(new HealthyOrExitedWait());
   }
 
   /** Connects a started container to a second network at a fixed address. */

@@ -170,7 +170,14 @@ public record PerformanceReport(List<Figure> figures, Instant date, MachineFacts
     if (measurement.value().isEmpty()) {
       return "—";
     }
-    return format(measurement.min().orElseThrow(), unit) + ".." + format(measurement.max().orElseThrow(), unit);
+    String min = format(measurement.min().orElseThrow(), unit);
+    String max = format(measurement.max().orElseThrow(), unit);
+    // "3.68..5.26 Gbit/s" when both ends share their unit, as they usually do.
+    int unitStart = max.indexOf(' ');
+    if (unitStart > 0 && min.endsWith(max.substring(unitStart))) {
+      min = min.substring(0, min.length() - (max.length() - unitStart));
+    }
+    return min + ".." + max;
   }
 
   /** A value for people: bit rates in Gbit/s or Mbit/s, rates as whole numbers, ratios to 2 places. */

@@ -38,6 +38,7 @@ class PerformanceReportTest {
     assertEquals(Optional.of(2.0), figure.number("machine", "nproc"));
     assertEquals(Optional.of("abc1234"), figure.string("commit"));
     assertFalse(report.anyFailed());
+    assertTrue(report.markdown().contains("| 3 / 3 | 1.00..3.00 Gbit/s / 4.00..5.00 Gbit/s |"), report.markdown());
   }
 
   @Test
