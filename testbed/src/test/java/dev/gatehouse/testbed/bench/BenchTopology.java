@@ -101,7 +101,7 @@ public final class BenchTopology implements AutoCloseable {
     // "HAProxy version 2.6.12-1+deb12u3 2025/10/03 - https://haproxy.org/"
     String[] words = version.split("\\s+");
     baselineName = "haproxy " + (words.length > 2 ? words[2] : "(version unknown)") + ", TCP mode";
-    requireHttp(HAPROXY_SITE_SIDE).ifPresent(reason -> {
+    requireRelayed(HAPROXY_SITE_SIDE, HAPROXY_ORIGIN_SIDE).ifPresent(reason -> {
       throw new IllegalStateException("the baseline relay does not carry HTTP: " + reason);
     });
     LOG.info("baseline up relay=\"{}\" listen={} origin={}", baselineName, HAPROXY_SITE_SIDE, ORIGIN_HOST);
@@ -122,23 +122,32 @@ public final class BenchTopology implements AutoCloseable {
       return Optional.of("the site could not be routed into the appliance's TUN device " + TUN_DEVICE
           + ": " + e.getMessage());
     }
-    Optional<String> http = requireHttp(ORIGIN_HOST);
+    Optional<String> http = requireRelayed(ORIGIN_HOST, APPLIANCE_ORIGIN_SIDE);
     if (http.isPresent()) {
-      return Optional.of("the appliance started, but the site cannot fetch the origin's page through it: "
+      return Optional.of("the appliance started, but the site's requests do not reach the origin through it: "
           + http.get());
     }
     LOG.info("gatehouse up tunnel={} origin={}", TUN_DEVICE, ORIGIN_HOST);
     return Optional.empty();
   }
 
-  /** Fetches the origin's page from the site through {@code address}; empty when it works. */
-  private Optional<String> requireHttp(String address) throws IOException, InterruptedException {
+  /**
+   * Fetches the origin's page from the site through {@code address}, and checks that the
+   * origin saw the request come from {@code relaySource}: a relay's own socket, not the site
+   * forwarded by a kernel, so that the figures measure the relay. Empty when both hold.
+   */
+  private Optional<String> requireRelayed(String address, String relaySource)
+      throws IOException, InterruptedException {
     ExecResult curl = site.execInContainer("curl", "-sS", "--max-time", "10", "http://" + address + "/index.html");
     if (curl.getExitCode() != 0) {
       return Optional.of("curl exited " + curl.getExitCode() + ": " + curl.getStderr().strip());
     }
     if (!curl.getStdout().equals("gatehouse origin\n")) {
       return Optional.of("curl fetched something else: " + curl.getStdout());
+    }
+    String lastRequest = RouterTopology.run(origin, "tail", "-n", "1", "/var/log/nginx/access.log").getStdout();
+    if (!lastRequest.startsWith(relaySource + " ")) {
+      return Optional.of("the origin saw the request from elsewhere than " + relaySource + ": " + lastRequest.strip());
     }
     return Optional.empty();
   }

@@ -151,7 +151,8 @@ public record PerformanceReport(List<Figure> figures, Instant date, MachineFacts
     if (!anyFailed()) {
       return;
     }
-    md.append("\n## Failed figures\n\nThese have no value: the run exits non-zero, and nothing stands in for them.\n\n");
+    md.append("\n## Failed figures\n\n")
+        .append("These have no value: the run exits non-zero, and nothing stands in for them.\n\n");
     for (Figure figure : figures) {
       for (Measurement side : List.of(figure.gatehouse(), figure.baseline())) {
         side.failure().ifPresent(reason -> md.append("- `").append(figure.name()).append("` through ")
