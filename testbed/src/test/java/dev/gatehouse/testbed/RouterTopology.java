@@ -1,5 +1,6 @@
 package dev.gatehouse.testbed;
 
+import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.ContainerNetwork;
 import com.github.dockerjava.api.model.Device;
 import com.github.dockerjava.api.model.Network.Ipam;
@@ -23,12 +24,19 @@ import org.testcontainers.images.builder.Transferable;
  *   site 198.18.10.10 --(site net 198.18.10.0/24)-- .2 appliance .2 --(origins 198.18.20.0/24)-- origin .10
  *                                                    | iif site -> table 100 -> dev gh-site (TUN)
  * </pre>
+ *
+ * <p>The hosts and wiring steps are public so that the benchmarks can build the same
+ * topology with a baseline relay beside the appliance.
  */
-final class RouterTopology implements AutoCloseable {
-  static final String SITE_HOST = "198.18.10.10";
-  static final String APPLIANCE_SITE_SIDE = "198.18.10.2";
-  static final String APPLIANCE_ORIGIN_SIDE = "198.18.20.2";
-  static final String ORIGIN_HOST = "198.18.20.10";
+public final class RouterTopology implements AutoCloseable {
+  public static final String SITE_SUBNET = "198.18.10.0/24";
+  public static final String ORIGIN_SUBNET = "198.18.20.0/24";
+  public static final String SITE_HOST = "198.18.10.10";
+  public static final String APPLIANCE_SITE_SIDE = "198.18.10.2";
+  public static final String APPLIANCE_ORIGIN_SIDE = "198.18.20.2";
+  public static final String ORIGIN_HOST = "198.18.20.10";
+  /** The TUN device the appliance's tunnel config must name: the site's traffic goes there. */
+  public static final String TUN_DEVICE = "gh-site";
   private static final String ROUTING_TABLE = "100";
 
   final Network siteNet;
@@ -37,24 +45,59 @@ final class RouterTopology implements AutoCloseable {
   final GenericContainer<?> site;
   final GenericContainer<?> origin;
 
-  /** Starts the three hosts; {@code tunnelYaml} is the appliance's {@code tunnels:} list. */
+  /** Starts the three hosts; {@code applianceConfig} is the appliance's whole YAML file. */
   RouterTopology(String applianceConfig) throws IOException, InterruptedException {
     TestImages.ensureBuilt();
-    siteNet = subnet("198.18.10.0/24");
-    originNet = subnet("198.18.20.0/24");
+    siteNet = subnet(SITE_SUBNET);
+    originNet = subnet(ORIGIN_SUBNET);
+    origin = originHost(originNet);
+    appliance = applianceHost(siteNet, applianceConfig);
+    site = siteHost(siteNet);
 
-    origin = new GenericContainer<>(TestImages.ORIGIN)
+    origin.start();
+    appliance.start();
+    join(appliance, originNet, APPLIANCE_ORIGIN_SIDE);
+    site.start();
+    routeSiteThroughAppliance(site, appliance);
+  }
+
+  /** A Docker network with a fixed subnet, so that hosts can be given fixed addresses. */
+  public static Network subnet(String cidr) {
+    return Network.builder()
+        .createNetworkCmdModifier(cmd -> cmd.withIpam(new Ipam().withConfig(new Ipam.Config().withSubnet(cidr))))
+        .build();
+  }
+
+  /** The origin host (nginx, iperf3, UDP echo) at {@link #ORIGIN_HOST}; not started. */
+  public static GenericContainer<?> originHost(Network originNet) {
+    return new GenericContainer<>(TestImages.ORIGIN)
         .withNetwork(originNet)
         .withCreateContainerCmdModifier(cmd -> cmd.withIpv4Address(ORIGIN_HOST))
         .waitingFor(Wait.forSuccessfulCommand("curl -sf -o /dev/null http://127.0.0.1/"));
-    appliance = new GenericContainer<>(TestImages.APPLIANCE)
+  }
+
+  /** The site host (the clients) at {@link #SITE_HOST}; not started, routes not set. */
+  public static GenericContainer<?> siteHost(Network siteNet) {
+    return new GenericContainer<>(TestImages.SITE)
+        .withNetwork(siteNet)
+        .withCreateContainerCmdModifier(cmd -> {
+          cmd.withIpv4Address(SITE_HOST);
+          cmd.getHostConfig().withCapAdd(Capability.NET_ADMIN);
+        });
+  }
+
+  /**
+   * The appliance at {@link #APPLIANCE_SITE_SIDE}, with TUN and the sysctls router mode
+   * needs; not started. It joins the origin network once started ({@link #join}).
+   */
+  public static GenericContainer<?> applianceHost(Network siteNet, String applianceConfig) {
+    return new GenericContainer<>(TestImages.APPLIANCE)
         .withNetwork(siteNet)
         .withCopyToContainer(Transferable.of(applianceConfig), "/etc/gatehouse/gatehouse.yaml")
         .withCreateContainerCmdModifier(cmd -> {
           cmd.withIpv4Address(APPLIANCE_SITE_SIDE);
           cmd.getHostConfig()
-              .withCapAdd(com.github.dockerjava.api.model.Capability.NET_ADMIN,
-                  com.github.dockerjava.api.model.Capability.NET_RAW)
+              .withCapAdd(Capability.NET_ADMIN, Capability.NET_RAW)
               .withDevices(Device.parse("/dev/net/tun"))
               .withSysctls(Map.of(
                   "net.ipv4.ip_forward", "1",
@@ -62,41 +105,35 @@ final class RouterTopology implements AutoCloseable {
                   "net.ipv4.conf.default.rp_filter", "0",
                   "net.ipv4.ping_group_range", "0 2147483647"));
         })
-        .waitingFor(Wait.forHealthcheck());
-    site = new GenericContainer<>(TestImages.SITE)
-        .withNetwork(siteNet)
-        .withCreateContainerCmdModifier(cmd -> {
-          cmd.withIpv4Address(SITE_HOST);
-          cmd.getHostConfig().withCapAdd(com.github.dockerjava.api.model.Capability.NET_ADMIN);
-        });
+        .waitingFor(new HealthyOrExitedWait());
+  }
 
-    origin.start();
-    appliance.start();
+  /** Connects a started container to a second network at a fixed address. */
+  public static void join(GenericContainer<?> container, Network network, String address) {
     DockerClientFactory.instance().client().connectToNetworkCmd()
-        .withNetworkId(originNet.getId())
-        .withContainerId(appliance.getContainerId())
+        .withNetworkId(network.getId())
+        .withContainerId(container.getContainerId())
         .withContainerNetwork(new ContainerNetwork().withIpamConfig(
-            new ContainerNetwork.Ipam().withIpv4Address(APPLIANCE_ORIGIN_SIDE)))
+            new ContainerNetwork.Ipam().withIpv4Address(address)))
         .exec();
-    site.start();
+  }
 
-    // The site reaches the origins through the appliance.
-    run(site, "ip", "route", "add", "198.18.20.0/24", "via", APPLIANCE_SITE_SIDE);
+  /**
+   * Points the site's route to the origins at the appliance, and the appliance's policy
+   * routing at its TUN device ({@link #TUN_DEVICE}), which Gatehouse must have created.
+   */
+  public static void routeSiteThroughAppliance(GenericContainer<?> site, GenericContainer<?> appliance)
+      throws IOException, InterruptedException {
+    run(site, "ip", "route", "add", ORIGIN_SUBNET, "via", APPLIANCE_SITE_SIDE);
     // The appliance hands what the site sends to Gatehouse's TUN, and only that: its own
     // sockets toward the origins use the main table.
     String siteInterface = interfaceWith(appliance, APPLIANCE_SITE_SIDE);
-    run(appliance, "ip", "route", "add", "default", "dev", "gh-site", "table", ROUTING_TABLE);
+    run(appliance, "ip", "route", "add", "default", "dev", TUN_DEVICE, "table", ROUTING_TABLE);
     run(appliance, "ip", "rule", "add", "iif", siteInterface, "lookup", ROUTING_TABLE);
   }
 
-  private static Network subnet(String cidr) {
-    return Network.builder()
-        .createNetworkCmdModifier(cmd -> cmd.withIpam(new Ipam().withConfig(new Ipam.Config().withSubnet(cidr))))
-        .build();
-  }
-
   /** Runs a command in a container and fails with its output when it fails. */
-  static ExecResult run(GenericContainer<?> container, String... command)
+  public static ExecResult run(GenericContainer<?> container, String... command)
       throws IOException, InterruptedException {
     ExecResult result = container.execInContainer(command);
     if (result.getExitCode() != 0) {

@@ -14,18 +14,20 @@ import org.testcontainers.images.builder.ImageFromDockerfile;
  * {@code scripts/build-image}, as users build it; the others from {@code images/} in the test
  * resources. Images are kept, so later runs rebuild from cached layers.
  */
-final class TestImages {
-  static final String BASE = "gatehouse/debian:bookworm";
-  static final String APPLIANCE = "gatehouse/appliance:test";
-  static final String ORIGIN = "gatehouse/origin:test";
-  static final String SITE = "gatehouse/site:test";
+public final class TestImages {
+  public static final String BASE = "gatehouse/debian:bookworm";
+  public static final String APPLIANCE = "gatehouse/appliance:test";
+  public static final String ORIGIN = "gatehouse/origin:test";
+  public static final String SITE = "gatehouse/site:test";
+  /** Debian's haproxy, the relay benchmarks measure Gatehouse against. */
+  public static final String HAPROXY = "gatehouse/haproxy:test";
 
   private static volatile boolean built;
 
   private TestImages() {}
 
   /** Builds the appliance, origin and site images once per test JVM; fails, never skips. */
-  static synchronized void ensureBuilt() {
+  public static synchronized void ensureBuilt() {
     if (built) {
       return;
     }
@@ -49,6 +51,12 @@ final class TestImages {
     new ImageFromDockerfile(ORIGIN, false).withFileFromPath(".", resource("origin")).get();
     new ImageFromDockerfile(SITE, false).withFileFromPath(".", resource("site")).get();
     built = true;
+  }
+
+  /** Builds the baseline peers' images too; only benchmarks need them. */
+  public static synchronized void ensureBaselinesBuilt() {
+    ensureBuilt();
+    new ImageFromDockerfile(HAPROXY, false).withFileFromPath(".", resource("haproxy")).get();
   }
 
   /** The appliance image, made the way users make it: by scripts/build-image. */

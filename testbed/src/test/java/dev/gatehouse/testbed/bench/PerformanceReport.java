@@ -1,0 +1,219 @@
+package dev.gatehouse.testbed.bench;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalDouble;
+
+/**
+ * The figures of one run, as {@code performance.json} (one object per figure) and
+ * {@code PERFORMANCE.md} (a table made from the same objects, and what each figure means).
+ * A figure that failed is written with a null value and its reason, never a number.
+ *
+ * @param figures every figure of the run, in the order they were measured
+ * @param date when the run started
+ * @param machine where it ran
+ * @param commit the Gatehouse commit measured, as {@code git describe} gives it
+ */
+public record PerformanceReport(List<Figure> figures, Instant date, MachineFacts machine, String commit) {
+  /** The spread the report gives: the smallest and the largest run. */
+  static final String SPREAD_METHOD = "min..max";
+  private static final JsonFactory FACTORY = new JsonFactory();
+
+  /** Copies the figures and keeps the date to the second. */
+  public PerformanceReport {
+    figures = List.copyOf(figures);
+    date = date.truncatedTo(ChronoUnit.SECONDS);
+  }
+
+  /** True when any figure, on either side, has no value. */
+  public boolean anyFailed() {
+    return figures.stream().anyMatch(Figure::failed);
+  }
+
+  /** Writes performance.json and PERFORMANCE.md into {@code directory}. */
+  public void write(Path directory) throws IOException {
+    Files.createDirectories(directory);
+    Files.writeString(directory.resolve("performance.json"), json());
+    Files.writeString(directory.resolve("PERFORMANCE.md"), markdown());
+  }
+
+  /** The JSON array, one object per figure, each complete on its own. */
+  public String json() {
+    StringWriter out = new StringWriter();
+    try (JsonGenerator json = FACTORY.createGenerator(out)) {
+      json.useDefaultPrettyPrinter();
+      json.writeStartArray();
+      for (Figure figure : figures) {
+        writeFigure(json, figure);
+      }
+      json.writeEndArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing JSON to a string cannot fail", e);
+    }
+    return out + "\n";
+  }
+
+  private void writeFigure(JsonGenerator json, Figure figure) throws IOException {
+    json.writeStartObject();
+    json.writeStringField("name", figure.name());
+    json.writeStringField("title", figure.title());
+    writeMeasurementFields(json, figure.gatehouse());
+    json.writeStringField("unit", figure.unit());
+    json.writeObjectFieldStart("baseline");
+    json.writeStringField("name", figure.baseline().name());
+    writeMeasurementFields(json, figure.baseline());
+    json.writeEndObject();
+    writeNumberOrNull(json, "ratio", figure.ratio());
+    json.writeStringField("ratioOf", "gatehouse / baseline");
+    json.writeStringField("description", figure.description());
+    json.writeStringField("date", date.toString());
+    json.writeStringField("commit", commit);
+    json.writeObjectFieldStart("machine");
+    json.writeNumberField("nproc", machine.nproc());
+    json.writeStringField("cpu", machine.cpuModel());
+    json.writeNumberField("memoryBytes", machine.memoryBytes());
+    json.writeStringField("kernel", machine.kernel());
+    json.writeStringField("java", machine.java());
+    json.writeEndObject();
+    json.writeEndObject();
+  }
+
+  private static void writeMeasurementFields(JsonGenerator json, Measurement measurement) throws IOException {
+    writeNumberOrNull(json, "value", measurement.value());
+    json.writeNumberField("runs", measurement.samples().size());
+    json.writeArrayFieldStart("samples");
+    for (double sample : measurement.samples()) {
+      json.writeNumber(sample);
+    }
+    json.writeEndArray();
+    if (measurement.value().isPresent()) {
+      json.writeObjectFieldStart("spread");
+      json.writeStringField("method", SPREAD_METHOD);
+      json.writeNumberField("min", measurement.min().orElseThrow());
+      json.writeNumberField("max", measurement.max().orElseThrow());
+      json.writeEndObject();
+    } else {
+      json.writeNullField("spread");
+    }
+    json.writeStringField("failure", measurement.failure().orElse(null));
+  }
+
+  private static void writeNumberOrNull(JsonGenerator json, String field, OptionalDouble value) throws IOException {
+    if (value.isPresent()) {
+      json.writeNumberField(field, value.getAsDouble());
+    } else {
+      json.writeNullField(field);
+    }
+  }
+
+  /** The Markdown page: the table, the failures, what each figure means and how to run. */
+  public String markdown() {
+    StringBuilder md = new StringBuilder();
+    md.append("# Performance\n\n")
+        .append("Generated by `scripts/bench` from `docs/performance.json`; do not edit by hand, run it again.\n\n")
+        .append("Run of ").append(date).append(" at commit `").append(commit).append("` on ")
+        .append(machine.nproc()).append(" CPUs (").append(machine.cpuModel()).append("), ")
+        .append(machine.memoryBytes() >> 30).append(" GiB, Linux ").append(machine.kernel())
+        .append(", JDK ").append(machine.java()).append(".\n\n");
+    md.append("| figure | Gatehouse | baseline | ratio | runs | spread (")
+        .append(SPREAD_METHOD).append("), Gatehouse / baseline |\n")
+        .append("|---|---:|---|---:|---:|---|\n");
+    for (Figure figure : figures) {
+      md.append("| ").append(figure.title())
+          .append(" | ").append(valueCell(figure.gatehouse(), figure.unit()))
+          .append(" | ").append(figure.baseline().name()).append(": ")
+          .append(valueCell(figure.baseline(), figure.unit()))
+          .append(" | ").append(figure.ratio().isPresent() ? format(figure.ratio().getAsDouble(), "") : "—")
+          .append(" | ").append(figure.gatehouse().samples().size()).append(" / ")
+          .append(figure.baseline().samples().size())
+          .append(" | ").append(spreadCell(figure.gatehouse(), figure.unit())).append(" / ")
+          .append(spreadCell(figure.baseline(), figure.unit())).append(" |\n");
+    }
+    appendFailures(md);
+    md.append("\n").append(METHOD);
+    for (Figure figure : figures) {
+      md.append("\n### ").append(figure.title()).append(" (`").append(figure.name()).append("`)\n\n")
+          .append(figure.description()).append("\n");
+    }
+    return md.toString();
+  }
+
+  private void appendFailures(StringBuilder md) {
+    if (!anyFailed()) {
+      return;
+    }
+    md.append("\n## Failed figures\n\n")
+        .append("These have no value: the run exits non-zero, and nothing stands in for them.\n\n");
+    for (Figure figure : figures) {
+      for (Measurement side : List.of(figure.gatehouse(), figure.baseline())) {
+        side.failure().ifPresent(reason -> md.append("- `").append(figure.name()).append("` through ")
+            .append(side.name()).append(":\n\n  ```\n  ")
+            .append(reason.replace("\n", "\n  ")).append("\n  ```\n"));
+      }
+    }
+  }
+
+  private static String valueCell(Measurement measurement, String unit) {
+    OptionalDouble value = measurement.value();
+    return value.isPresent() ? format(value.getAsDouble(), unit) : "**failed**";
+  }
+
+  private static String spreadCell(Measurement measurement, String unit) {
+    if (measurement.value().isEmpty()) {
+      return "—";
+    }
+    String min = format(measurement.min().orElseThrow(), unit);
+    String max = format(measurement.max().orElseThrow(), unit);
+    // "3.68..5.26 Gbit/s" when both ends share their unit, as they usually do.
+    int unitStart = max.indexOf(' ');
+    if (unitStart > 0 && min.endsWith(max.substring(unitStart))) {
+      min = min.substring(0, min.length() - (max.length() - unitStart));
+    }
+    return min + ".." + max;
+  }
+
+  /** A value for people: bit rates in Gbit/s or Mbit/s, rates as whole numbers, ratios to 2 places. */
+  static String format(double value, String unit) {
+    return switch (unit) {
+      case "bit/s" -> value >= 1e9
+          ? String.format(Locale.ROOT, "%.2f Gbit/s", value / 1e9)
+          : String.format(Locale.ROOT, "%.0f Mbit/s", value / 1e6);
+      case "" -> String.format(Locale.ROOT, "%.2f", value);
+      default -> String.format(Locale.ROOT, "%.0f %s", value, unit);
+    };
+  }
+
+  private static final String METHOD = """
+      ## How the figures are taken
+
+      `scripts/bench` (from the repository's root, as root) provisions the machine like
+      `scripts/test`, builds the modules, and runs `dev.gatehouse.testbed.bench.BenchmarkRunner`
+      on the testbed's test class path. It starts one topology of containers: a site host
+      (198.18.10.10) and an origin host (198.18.20.10, nginx and iperf3), with two relays
+      between them, the appliance (router mode: the site routes to it, its TUN ingress takes
+      the packets) and haproxy in TCP mode (198.18.10.3 to the origin). Each figure is
+      measured through both relays in the same run, alternating Gatehouse and haproxy run by
+      run after one warm-up run each, so that drift on the machine touches both alike.
+
+      - **value**: the median of the runs, in the figure's unit.
+      - **ratio**: Gatehouse's value divided by haproxy's; above 1 Gatehouse did better.
+      - **runs**: how many runs each value is the median of (Gatehouse / baseline).
+      - **spread**: the smallest and the largest run (`min..max`).
+      - A side that failed has no value, its reason is listed above, and the run exits non-zero.
+
+      All containers share the machine's CPUs: the client, the relay and the server compete
+      for them, as they do for both relays. Compare ratios across machines, not values.
+      `docs/performance.json` holds the same figures, one object per figure, with every run.
+
+      ## What each figure means
+      """;
+}
