@@ -707,12 +707,13 @@ public final class TcpConnection {
         int usable = sndUna + window - sndNxt;
         int length = Math.min(Math.min(available, usable), sendMssBytes);
         if (SeqNum.lt(sndNxt, sndMax)) {
-          length = Math.min(length, scoreboard.nextSackedStart(sndNxt, sndMax) - sndNxt);
+          length = Math.min(length, scoreboard.nextSackedStart(sndNxt, dataEnd) - sndNxt);
         }
-        // RFC 9293 §3.8.6.2.1: a full segment, all we have (no Nagle), or half the largest
-        // window the client offered; else wait for more room
-        if (length <= 0
-            || length < sendMssBytes && length < available && length < maxSndWnd / 2) {
+        // RFC 9293 §3.8.6.2.1: a full segment, all we have (no Nagle), half the largest
+        // window the client offered, or anything when nothing is in flight (no ACK will come
+        // to open the window further: this stands in for the override timeout)
+        if (length <= 0 || length < sendMssBytes && length < available
+            && length < maxSndWnd / 2 && sndUna != sndMax) {
           return;
         }
         sendData(sndNxt, length, finQueued && sndNxt + length == dataEnd, nowNanos);
