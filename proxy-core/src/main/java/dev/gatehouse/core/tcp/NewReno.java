@@ -75,7 +75,9 @@ final class NewReno implements CongestionControl {
     }
     boolean first = firstPartialAck;
     firstPartialAck = false;
-    return first ? AckAction.RETRANSMIT_FIRST_UNACKED : AckAction.RETRANSMIT_FIRST_UNACKED_KEEP_TIMER;
+    return first
+        ? AckAction.RETRANSMIT_FIRST_UNACKED
+        : AckAction.RETRANSMIT_FIRST_UNACKED_KEEP_TIMER;
   }
 
   @Override

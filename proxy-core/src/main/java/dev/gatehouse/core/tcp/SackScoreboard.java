@@ -72,7 +72,7 @@ final class SackScoreboard {
     return seq;
   }
 
-  /** The start of the first SACKed range after {@code seq}, or {@code limit} if none comes first. */
+  /** Start of the first SACKed range after {@code seq}, or {@code limit} if none is earlier. */
   int nextSackedStart(int seq, int limit) {
     for (int i = 0; i < count; i++) {
       if (SeqNum.gt(starts[i], seq) && SeqNum.lt(starts[i], limit)) {

@@ -148,7 +148,8 @@ public final class TcpConnection {
     this.tsRecent = timestampsEnabled ? syn.timestampValue() : 0;
 
     // RFC 6691 §2: the MSS counts data only, so options we always send come off it;
-    // RFC 9293 §3.7.1: 536 without an option (we do not know the IP version here)
+    // RFC 9293 §3.7.1: 536 without an option
+    // TODO(#3): 1220 for IPv6 (RFC 8200 §5) once the owner passes the IP version
     int peerMss = syn.mss() > 0 ? syn.mss() : TcpSettings.DEFAULT_MSS_IPV4_BYTES;
     int mss = Math.min(peerMss, settings.mssBytes())
         - (timestampsEnabled ? TIMESTAMPS_OPTION_BYTES : 0);
@@ -191,7 +192,8 @@ public final class TcpConnection {
       TcpOutput output, ByteBufAllocator allocator) {
     if (!isConnectionRequest(syn)) {
       throw new IllegalArgumentException(
-          "expected a SYN without ACK, RST or FIN, got flags 0x" + Integer.toHexString(syn.flags()));
+          "expected a SYN without ACK, RST or FIN, got flags 0x"
+              + Integer.toHexString(syn.flags()));
     }
     return new TcpConnection(syn, iss, settings, output, allocator);
   }
@@ -345,6 +347,8 @@ public final class TcpConnection {
     return result;
   }
 
+  // TODO(#3): a client SYN with another ISN while held (the client restarted) is dropped;
+  // it is answered once the origin is, and the client resets the stale connection
   private SegmentResult onSegmentWhileHeld(TcpSegment segment) {
     if (isConnectionRequest(segment) && segment.sequenceNumber() == irs) {
       // the client's SYN timer fired; it will get its answer when the origin answers ours
@@ -386,7 +390,9 @@ public final class TcpConnection {
       sendAck(nowNanos);
       return SegmentResult.DROPPED_OUT_OF_WINDOW;
     }
-    // RFC 7323 §4.3 (2): remember the timestamp of a segment that covers Last.ACK.sent
+    // RFC 7323 §4.3 (2): remember the timestamp of a segment that covers Last.ACK.sent.
+    // TODO(#3): PAWS ignores the 24-day idle rule of RFC 7323 §5.5; segments without a
+    // timestamp are accepted (as Linux does) where RFC 7323 §3.2 says SHOULD drop
     if (timestampsEnabled && segment.hasTimestamps() && SeqNum.le(seq, lastAckSent)) {
       tsRecent = segment.timestampValue();
     }
@@ -502,8 +508,11 @@ public final class TcpConnection {
     if (SeqNum.gt(ack, sndUna)) {
       onNewAck(segment, ack, nowNanos);
     } else if (ack == sndUna && isDuplicateAck(segment, windowBefore, windowUpdate)) {
+      // TODO(#3): SACK-based loss recovery (RFC 6675, pipe) would resend every hole in one
+      // round trip; NewReno resends one hole per partial ACK, skipping SACKed bytes
       int flight = sndMax - sndUna;
-      if (congestion.onDuplicateAck(sndUna, sndMax, flight) != AckAction.NONE) {
+      if (congestion.onDuplicateAck(sndUna, sndMax, flight)
+          != AckAction.NONE) {
         retransmitFirstUnacked(nowNanos);
         rtoDeadlineNanos = nowNanos + rtt.rtoNanos();
       }
@@ -584,6 +593,8 @@ public final class TcpConnection {
       return;
     }
     switch (state) {
+      // TODO(#3): no FIN-WAIT-2 timer (Linux tcp_fin_timeout); the flow's idle timeout
+      // ends a client that never sends its FIN
       case FIN_WAIT_1 -> state = TcpState.FIN_WAIT_2;
       case CLOSING -> enterTimeWait(nowNanos);
       case LAST_ACK -> close(CloseCause.NORMAL);
@@ -822,6 +833,8 @@ public final class TcpConnection {
     }
   }
 
+  // TODO(#3): no keepalive (RFC 9293 §3.8.4) and no ECN (RFC 3168); the owner's idle timeout
+  // ends silent flows
   private void sendReset(int seq, int ack, boolean withAck) {
     // RFC 7323 §3.2 leaves timestamps on RST optional; like most stacks we send none
     fields.reset(seq, withAck ? ack : 0, FLAG_RST | (withAck ? FLAG_ACK : 0), 0);
