@@ -234,8 +234,9 @@ public final class TcpConnection {
 
   /**
    * Ends the connection at once (RFC 9293 §3.10.5 ABORT): RST {@code <SEQ=SND.NXT>} in
-   * SYN-RECEIVED and every synchronized state but TIME-WAIT, which RFC 9293 closes silently;
-   * the held SYN is refused. Nothing happens once CLOSED.
+   * every synchronized state but TIME-WAIT, which RFC 9293 closes silently (we use the
+   * highest sequence number sent, which the client expects after a go-back); RST,ACK in
+   * SYN-RECEIVED; the held SYN is refused. Nothing happens once CLOSED.
    */
   public void abort() {
     switch (state) {
@@ -243,6 +244,9 @@ public final class TcpConnection {
         return;
       }
       case SYN_HELD -> sendReset(0, irs + synLengthBytes, true);
+      // with ACK: a client still in SYN-SENT (our SYN-ACK lost) accepts only an RST that
+      // acknowledges its SYN (RFC 9293 §3.10.7.3)
+      case SYN_RECEIVED -> sendReset(iss + 1, rcvNxt, true);
       case TIME_WAIT -> {
         // RFC 9293 §3.10.5: no reset in TIME-WAIT
       }

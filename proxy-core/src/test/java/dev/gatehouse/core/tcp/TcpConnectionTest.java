@@ -204,6 +204,27 @@ class TcpConnectionTest {
     }
 
     @Test
+    void abortAnswersResetThatAClientInSynSentAccepts() {
+      held(SETTINGS).accept(h.now);
+      h.connection.abort();
+      Sent rst = h.last();
+      assertEquals(FLAG_RST | FLAG_ACK, rst.flags());
+      assertEquals(ISS + 1, rst.seq());
+      assertEquals(IRS + 1, rst.ack());
+      assertEquals(CloseCause.ABORTED, h.closedCause);
+    }
+
+    @Test
+    void queuesFinUntilTheHandshakeCompletes() {
+      held(SETTINGS).accept(h.now);
+      h.connection.shutdownOutput(h.now);
+      assertEquals(TcpState.SYN_RECEIVED, h.connection.state());
+      h.segment().seq(IRS + 1).ack(ISS + 1).send();
+      assertEquals(TcpState.FIN_WAIT_1, h.connection.state());
+      assertEquals(FLAG_ACK | FLAG_FIN, h.last().flags());
+    }
+
+    @Test
     void sendsOriginBytesQueuedBeforeTheHandshakeCompleted() {
       held(SETTINGS).accept(h.now);
       h.originWrites(new byte[] {1, 2, 3});
@@ -464,6 +485,20 @@ class TcpConnectionTest {
       assertEquals(List.of("writable=false"), h.events, "not yet half empty");
       h.segment().seq(IRS + 1).ack(ISS + 1 + 2048).send();
       assertEquals(List.of("writable=false", "writable=true"), h.events);
+    }
+
+    @Test
+    void takesNoOriginBytesOnceClosed() {
+      established(SETTINGS);
+      h.segment().seq(IRS + 1).flags(FLAG_RST).send();
+      io.netty.buffer.ByteBuf data = io.netty.buffer.ByteBufAllocator.DEFAULT.buffer(10);
+      try {
+        data.writeZero(10);
+        assertEquals(0, h.connection.write(data, h.now));
+      } finally {
+        data.release();
+      }
+      assertEquals(SegmentResult.DROPPED_CLOSED, h.segment().seq(IRS + 1).ack(ISS + 1).send());
     }
 
     @Test
