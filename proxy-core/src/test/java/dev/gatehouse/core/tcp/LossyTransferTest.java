@@ -53,6 +53,7 @@ class LossyTransferTest {
   private final Origin origin = new Origin();
   private byte[] down;
   private long acceptAtNanos = -1;
+  private TcpSettings settings = TcpSettings.forMtu(1500, false);
 
   // client side
   private ModelClient client;
@@ -60,6 +61,20 @@ class LossyTransferTest {
   @ParameterizedTest
   @ValueSource(longs = {1, 2, 3})
   void transfersMegabytesBothWaysThroughLossReorderAndDuplication(long seed) {
+    transfer(seed, Integer.MAX_VALUE);
+  }
+
+  /** The origin reads 8 KiB per 10 ms: the receive window closes and reopens. */
+  @ParameterizedTest
+  @ValueSource(longs = {4, 5})
+  void transfersThroughASlowOriginThatClosesTheWindow(long seed) {
+    settings = settings.withBuffers(64 * 1024, 64 * 1024);
+    transfer(seed, 8 * 1024);
+    assertTrue(origin.sawZeroWindow, "the window was never closed; the test lost its point");
+  }
+
+  private void transfer(long seed, int originReadBytesPerTick) {
+    origin.readBytesPerTick = originReadBytesPerTick;
     random = new Random(seed);
     lossRate = 0.03;
     down = Harness.bytes(TRANSFER_BYTES, (int) seed * 2);
@@ -101,6 +116,9 @@ class LossyTransferTest {
     }
     if (connection != null && connection.nextDeadlineNanos() != TcpConnection.NO_DEADLINE) {
       next = Math.min(next, connection.nextDeadlineNanos());
+    }
+    if (origin.unconsumed > 0) {
+      next = Math.min(next, origin.nextReadNanos);
     }
     return next;
   }
@@ -146,8 +164,8 @@ class LossyTransferTest {
       assertEquals(WireStatus.OK, segment.wrap(buffer, 0, bytes.length));
       if (connection == null) {
         // the dispatcher's part: a connection per SYN, the origin answers 30 ms later
-        connection = TcpConnection.fromSyn(segment, ISS, TcpSettings.forMtu(1500, false),
-            origin, ByteBufAllocator.DEFAULT);
+        connection = TcpConnection.fromSyn(segment, ISS, settings, origin,
+            ByteBufAllocator.DEFAULT);
         acceptAtNanos = now + 30 * MS;
       } else if (connection.state() != TcpState.CLOSED) {
         connection.onSegment(segment, now);
@@ -162,6 +180,9 @@ class LossyTransferTest {
     final ByteArrayOutputStream received = new ByteArrayOutputStream();
     CloseCause closedCause;
     int written;
+    int readBytesPerTick;
+    long nextReadNanos;
+    boolean sawZeroWindow;
     boolean writable = true;
     boolean shutdown;
     int unconsumed;
@@ -169,6 +190,7 @@ class LossyTransferTest {
     @Override
     public void emit(SegmentFields header, ByteBuf data, int dataIndex, int dataLengthBytes) {
       int length = header.headerLengthBytes() + dataLengthBytes;
+      sawZeroWindow |= header.window() == 0 && !header.hasFlags(TcpSegment.FLAG_RST);
       ByteBuf buffer = Unpooled.buffer(length);
       header.writeHeader(new TcpSegment(), buffer, 0, 443, 40000, length);
       if (dataLengthBytes > 0) {
@@ -208,9 +230,10 @@ class LossyTransferTest {
           || connection.state() == TcpState.SYN_HELD) {
         return;
       }
-      if (unconsumed > 0) {
-        int bytes = unconsumed;
-        unconsumed = 0;
+      if (unconsumed > 0 && nextReadNanos <= now) {
+        int bytes = Math.min(unconsumed, readBytesPerTick);
+        unconsumed -= bytes;
+        nextReadNanos = now + 10 * MS;
         connection.consumed(bytes, now);
       }
       while (writable && written < down.length && connection.state() != TcpState.CLOSED) {
@@ -239,6 +262,7 @@ class LossyTransferTest {
     boolean established;
     int engineIss;
     int peerWindowBytes;
+    int peerWindowShift;
     long sndUna;
     long sndNxt;
     long rcvNxt;
@@ -275,7 +299,10 @@ class LossyTransferTest {
         sendSyn();
         return;
       }
-      if (sndUna < up.length + 1) {
+      if (peerWindowBytes == 0 && sndNxt < up.length) {
+        // a one-byte zero-window probe at SND.NXT (RFC 9293 §3.8.6.1)
+        send(true, segment(IRS + 1 + (int) sndNxt, ack(), FLAG_ACK, null, 0, up, (int) sndNxt, 1));
+      } else if (sndUna < up.length + 1) {
         sndNxt = sndUna; // go back N
         pump();
       }
@@ -290,6 +317,7 @@ class LossyTransferTest {
       }
       if (segment.isSyn()) {
         engineIss = segment.sequenceNumber();
+        peerWindowShift = segment.windowScale();
         established = true;
         peerWindowBytes = segment.window();
         sendAck();
@@ -309,7 +337,7 @@ class LossyTransferTest {
 
     private void onAck(TcpSegment segment) {
       long acked = Integer.toUnsignedLong(segment.acknowledgmentNumber() - (IRS + 1));
-      peerWindowBytes = segment.window() << 3; // we offered scaling, the engine uses shift 3
+      peerWindowBytes = segment.window() << peerWindowShift;
       if (acked > sndUna && acked <= up.length + 1) {
         sndUna = acked;
         sndNxt = Math.max(sndNxt, sndUna);
