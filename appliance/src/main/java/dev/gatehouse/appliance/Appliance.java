@@ -16,6 +16,7 @@ import dev.gatehouse.core.log.ActivityLog;
 import dev.gatehouse.core.log.ActivityLogSettings;
 import dev.gatehouse.core.tunnel.Tunnel;
 import dev.gatehouse.core.tunnel.TunnelPlan;
+import dev.gatehouse.core.tcp.TcpEngine;
 import dev.gatehouse.core.udp.UdpEngine;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.NetUtil;
@@ -110,7 +111,9 @@ final class Appliance implements AutoCloseable {
         log.warn("event=icmp-disabled reason=\"{}\"", icmpDisabledReason);
       }
     }
-    // TODO(#3): the TCP engine joins the map once it is glued to the dispatcher.
+    if (config.tcp().enabled()) {
+      engines.put(Transport.TCP, new TcpEngine(config.tcp().settings(), activityLog));
+    }
     dispatcher = new FlowDispatcher(eventLoops, engines, returnPath, drops);
     for (TunnelPlan plan : config.tunnels()) {
       startTunnel(plan);

@@ -3,6 +3,7 @@ package dev.gatehouse.appliance.config;
 import dev.gatehouse.core.icmp.IcmpSettings;
 import dev.gatehouse.core.log.ActivityLogSettings;
 import dev.gatehouse.core.tunnel.TunnelPlan;
+import dev.gatehouse.core.tcp.TcpProxySettings;
 import dev.gatehouse.core.udp.UdpSettings;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -35,8 +36,21 @@ public record GatehouseConfig(
   /** {@code admin}: the health endpoint. */
   public record Admin(boolean enabled, InetSocketAddress listen) {}
 
-  /** {@code proxy.tcp}: how long a dial may take and how long a quiet flow lives. */
-  public record Tcp(Duration connectTimeout, Duration idleTimeout) {}
+  /**
+   * {@code proxy.tcp}: whether TCP from tunnels is terminated, how long a dial may take, how
+   * long a quiet flow lives, and where origin sockets leave from. The timeouts also apply to
+   * the explicit proxy.
+   */
+  public record Tcp(boolean enabled, TcpProxySettings settings) {
+
+    public Duration connectTimeout() {
+      return settings.connectTimeout();
+    }
+
+    public Duration idleTimeout() {
+      return settings.idleTimeout();
+    }
+  }
 
   /** {@code proxy.udp}: whether UDP from tunnels is proxied, and how. */
   public record Udp(boolean enabled, UdpSettings settings) {}

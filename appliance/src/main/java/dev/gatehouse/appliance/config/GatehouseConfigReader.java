@@ -10,6 +10,7 @@ import dev.gatehouse.core.log.ActivityLogSettings;
 import dev.gatehouse.core.tunnel.TunnelPlan;
 import dev.gatehouse.core.tunnel.TunnelProviders;
 import dev.gatehouse.core.tunnel.TunnelSettingsReader;
+import dev.gatehouse.core.tcp.TcpProxySettings;
 import dev.gatehouse.core.udp.UdpSettings;
 import io.netty.util.NetUtil;
 import java.io.IOException;
@@ -120,14 +121,25 @@ public final class GatehouseConfigReader {
       GatehouseConfig.Tcp tcp, GatehouseConfig.Udp udp, GatehouseConfig.Icmp icmp) {}
 
   private ProxySections proxy(ConfigMap m, ConfigErrors errors) {
-    GatehouseConfig.Tcp tcp = section(m, "tcp", errors, (t, e) -> new GatehouseConfig.Tcp(
-        value(t, "connect-timeout", DEFAULT_CONNECT_TIMEOUT,
-            n -> n.asDuration(Duration.ofMillis(100), MAX_CONNECT_TIMEOUT, e)),
-        value(t, "idle-timeout", DEFAULT_IDLE_TIMEOUT,
-            n -> n.asDuration(Duration.ofSeconds(1), Duration.ofDays(7), e))));
+    GatehouseConfig.Tcp tcp = section(m, "tcp", errors, this::tcp);
     GatehouseConfig.Udp udp = section(m, "udp", errors, this::udp);
     GatehouseConfig.Icmp icmp = section(m, "icmp", errors, this::icmp);
     return new ProxySections(tcp, udp, icmp);
+  }
+
+  private GatehouseConfig.Tcp tcp(ConfigMap m, ConfigErrors errors) {
+    boolean enabled = bool(m, "enabled", true, errors);
+    Duration connectTimeout = value(m, "connect-timeout", DEFAULT_CONNECT_TIMEOUT,
+        n -> n.asDuration(Duration.ofMillis(100), MAX_CONNECT_TIMEOUT, errors));
+    Duration idleTimeout = value(m, "idle-timeout", DEFAULT_IDLE_TIMEOUT,
+        n -> n.asDuration(Duration.ofSeconds(1), Duration.ofDays(7), errors));
+    int maxFlows = value(m, "max-flows", TcpProxySettings.DEFAULT_MAX_FLOWS,
+        n -> n.asInt(1, MAX_FLOWS, errors));
+    long bufferBytes = value(m, "buffer-size", (long) TcpProxySettings.DEFAULT_BUFFER_BYTES,
+        n -> n.asByteSize(16L << 10, 16L << 20, errors));
+    Egress egress = egress(m, errors);
+    return new GatehouseConfig.Tcp(enabled, new TcpProxySettings(connectTimeout, idleTimeout, maxFlows,
+        egress.sourceV4(), egress.sourceV6(), egress.interfaceName(), (int) bufferBytes));
   }
 
   private GatehouseConfig.Udp udp(ConfigMap m, ConfigErrors errors) {

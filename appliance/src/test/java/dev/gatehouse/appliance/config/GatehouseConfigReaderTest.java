@@ -117,7 +117,8 @@ class GatehouseConfigReaderTest {
     assertEquals(List.of(
         "explicit-proxy.listen: expected an address and port like 127.0.0.1:3128 or [::1]:3128, "
             + "got \"localhost:3128\" (line 2)",
-        "proxy.tcp.conect-timeout: unknown setting; expected one of connect-timeout, idle-timeout (line 5)",
+        "proxy.tcp.conect-timeout: unknown setting; expected one of enabled, connect-timeout, idle-timeout, "
+            + "max-flows, buffer-size, source-v4, source-v6, interface (line 5)",
         "proxy.tcp.idle-timeout: expected a duration like 30s, 5m or 8h, from 1s to 7d, got \"10\" (line 6)",
         "log.activity.path: required when sink is file (line 9)",
         "tunnels[1].mtu: expected 576..9000, got 70000 (line 15)",

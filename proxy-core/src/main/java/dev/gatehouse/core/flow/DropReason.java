@@ -27,8 +27,8 @@ public enum DropReason {
   UNSUPPORTED_PROTOCOL,
   /** ICMP from a client that starts no flow: anything but an echo request. */
   NOT_ECHO_REQUEST,
-  /** TCP, until the TCP engine is wired to the dispatcher (TODO(#3)). */
-  TCP_NOT_YET,
+  /** A TCP segment, other than a SYN, for no known flow: answered with RST (RFC 9293 §3.10.7.1). */
+  NO_CONNECTION,
   /** The transport's engine is switched off in the configuration. */
   TRANSPORT_DISABLED,
   /** A new flow over the engine's configured maximum number of flows. */

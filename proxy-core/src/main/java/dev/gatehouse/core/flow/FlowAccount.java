@@ -22,6 +22,8 @@ public final class FlowAccount {
   private long bytesReceived;
   private long packetsSent;
   private long packetsReceived;
+  private long clientHandshakeMillis = -1;
+  private long originHandshakeMillis = -1;
 
   /** Counts one packet from the client toward the origin. */
   public void countSent(int payloadBytes) {
@@ -33,6 +35,16 @@ public final class FlowAccount {
   public void countReceived(int payloadBytes) {
     bytesReceived += payloadBytes;
     packetsReceived++;
+  }
+
+  /** The time from the client's first packet to its established flow (TCP). */
+  public void clientHandshake(long millis) {
+    clientHandshakeMillis = millis;
+  }
+
+  /** The time our dial to the origin took until it answered (TCP). */
+  public void originHandshake(long millis) {
+    originHandshakeMillis = millis;
   }
 
   /** The flow's session id, as its record carries it. */
@@ -74,8 +86,8 @@ public final class FlowAccount {
         bytesReceived,
         packetsSent,
         packetsReceived,
-        -1,
-        -1,
+        clientHandshakeMillis,
+        originHandshakeMillis,
         reason,
         null);
   }

@@ -64,8 +64,7 @@ public final class FlowDispatcher implements InnerPacketSink, AutoCloseable {
   /**
    * @param group the event loops flows live on (epoll or NIO)
    * @param engines the engine for each transport that is proxied; a transport without one
-   *     is dropped as {@link DropReason#TRANSPORT_DISABLED} (TCP as
-   *     {@link DropReason#TCP_NOT_YET})
+   *     is dropped as {@link DropReason#TRANSPORT_DISABLED}
    * @param returnPath where packets back to clients go
    * @param drops where drops are counted
    */
@@ -146,7 +145,7 @@ public final class FlowDispatcher implements InnerPacketSink, AutoCloseable {
       return DropReason.of(status);
     }
     if (!engines.containsKey(transport)) {
-      return transport == Transport.TCP ? DropReason.TCP_NOT_YET : DropReason.TRANSPORT_DISABLED;
+      return DropReason.TRANSPORT_DISABLED;
     }
     return null;
   }

@@ -3,10 +3,13 @@ package dev.gatehouse.core.flow;
 import io.netty.channel.EventLoop;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 
@@ -22,6 +25,11 @@ public final class OriginChannels {
   /** Whether {@code loop} runs on Linux epoll. */
   public static boolean isEpoll(EventLoop loop) {
     return loop instanceof IoEventLoop io && io.isIoType(EpollIoHandler.class);
+  }
+
+  /** The stream channel class that registers with {@code loop}. */
+  public static Class<? extends SocketChannel> socketChannelType(EventLoop loop) {
+    return isEpoll(loop) ? EpollSocketChannel.class : NioSocketChannel.class;
   }
 
   /** A new, unregistered datagram channel for {@code destination}'s family. */

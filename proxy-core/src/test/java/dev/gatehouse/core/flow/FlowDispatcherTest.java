@@ -141,14 +141,14 @@ class FlowDispatcherTest {
   }
 
   @Test
-  void countsTcpAsNotYetProxied() throws Exception {
+  void countsTcpWithoutEngineAsDisabled() throws Exception {
     InetAddress client = InetAddress.getByName("198.18.0.2");
     InetAddress origin = InetAddress.getByName("198.19.0.1");
 
     dispatcher.accept(TUNNEL, writer.tcp(client, 1000, origin, 80, 1, 0, TcpSegment.FLAG_SYN,
         65535, Unpooled.EMPTY_BUFFER, Unpooled.EMPTY_BUFFER));
 
-    assertEquals(1, drops.forTunnel(TUNNEL.name(), DropReason.TCP_NOT_YET));
+    assertEquals(1, drops.forTunnel(TUNNEL.name(), DropReason.TRANSPORT_DISABLED));
   }
 
   @Test
