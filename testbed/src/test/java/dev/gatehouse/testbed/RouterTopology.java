@@ -72,7 +72,11 @@ public final class RouterTopology implements AutoCloseable {
   public static GenericContainer<?> originHost(Network originNet) {
     return new GenericContainer<>(TestImages.ORIGIN)
         .withNetwork(originNet)
-        .withCreateContainerCmdModifier(cmd -> cmd.withIpv4Address(ORIGIN_HOST))
+        .withCreateContainerCmdModifier(cmd -> {
+          cmd.withIpv4Address(ORIGIN_HOST);
+          // NET_ADMIN: tests make the origin silent on a port with nftables.
+          cmd.getHostConfig().withCapAdd(Capability.NET_ADMIN);
+        })
         .waitingFor(Wait.forSuccessfulCommand("curl -sf -o /dev/null http://127.0.0.1/"));
   }
 

@@ -8,18 +8,23 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.containers.Container.ExecResult;
+import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.output.OutputFrame;
 
 /**
- * Real Linux clients at a site, routed through the appliance's TUN ingress to real origins:
- * Gatehouse terminates each flow and re-originates it from its own sockets.
+ * Real Linux clients at a site, routed through the appliance's TUN ingress to real origins
+ * (nginx, socat, a pingable host): Gatehouse terminates each flow and re-originates it from
+ * its own sockets. The site's kernel TCP talks to Gatehouse's user-space TCP.
  */
 class TunRouterIT {
+  private static final String ORIGIN = RouterTopology.ORIGIN_HOST;
+  private static final int CONNECT_TIMEOUT_MILLIS = 3_000;
   private static final String CONFIG = """
       admin: { listen: 0.0.0.0:9090 }
       explicit-proxy: { enabled: false }
       proxy:
         tcp: { connect-timeout: 3s }
+        udp: { idle-timeout: 2s }
       tunnels:
         - name: site
           type: tun
@@ -43,32 +48,156 @@ class TunRouterIT {
 
   @Test
   void curlFetchesAPageThroughGatehouse() throws Exception {
-    ExecResult curl = topology.site.execInContainer("curl", "-sS", "--max-time", "10",
-        "http://" + RouterTopology.ORIGIN_HOST + "/");
+    ExecResult curl = sh(topology.site, "curl -sS --max-time 10 http://" + ORIGIN + "/");
     assertEquals(0, curl.getExitCode(), curl.getStderr());
     assertEquals("gatehouse origin\n", curl.getStdout());
 
     // The origin saw the appliance, not the site: the flow was re-originated.
-    ExecResult accessLog = topology.origin.execInContainer("tail", "-n", "1", "/var/log/nginx/access.log");
+    ExecResult accessLog = sh(topology.origin, "tail -n 1 /var/log/nginx/access.log");
     assertTrue(accessLog.getStdout().startsWith(RouterTopology.APPLIANCE_ORIGIN_SIDE + " "), accessLog.getStdout());
 
-    String record = awaitLogLine("\"Transport\":\"tcp\"", Duration.ofSeconds(10));
+    String record = awaitRecord("\"DestinationPort\":80", "\"ConnectionCloseReason\":\"CLIENT_CLOSED\"");
     assertTrue(record.contains("\"TunnelType\":\"tun\""), record);
     assertTrue(record.contains("\"SourceIP\":\"" + RouterTopology.SITE_HOST + "\""), record);
-    assertTrue(record.contains("\"DestinationPort\":80"), record);
+    assertTrue(record.contains("\"EgressIP\":\"" + RouterTopology.APPLIANCE_ORIGIN_SIDE + "\""), record);
+    assertTrue(record.contains("\"OriginTCPHandshakeDurationMs\""), record);
+    assertTrue(record.contains("\"ClientTCPHandshakeDurationMs\""), record);
   }
 
-  private static String awaitLogLine(String marker, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
+  @Test
+  void movesOneGibibyteByteExactBothWays() throws Exception {
+    sh(topology.origin, "head -c 1073741824 /dev/urandom > /var/www/html/big.bin");
+    String originSum = sha256(topology.origin, "/var/www/html/big.bin");
+
+    ExecResult download = sh(topology.site,
+        "curl -sS --max-time 300 -o /tmp/big.bin http://" + ORIGIN + "/big.bin");
+    assertEquals(0, download.getExitCode(), download.getStderr());
+    assertEquals(originSum, sha256(topology.site, "/tmp/big.bin"), "download");
+
+    assertEquals(originSum, upload("/tmp/big.bin", 9000), "upload");
+    sh(topology.origin, "rm -f /var/www/html/big.bin /tmp/up-9000.bin");
+    sh(topology.site, "rm -f /tmp/big.bin");
+  }
+
+  @Test
+  void survivesLossOnThePathByteExact() throws Exception {
+    // TESTBED.md: loss with nftables; 2 % of the site's TCP packets to and from the origin.
+    sh(topology.site, "nft add table inet loss"
+        + " && nft add chain inet loss out '{ type filter hook output priority 0; }'"
+        + " && nft add chain inet loss in '{ type filter hook input priority 0; }'"
+        + " && nft add rule inet loss out ip daddr " + ORIGIN + " meta l4proto tcp numgen random mod 100 '<' 2 drop"
+        + " && nft add rule inet loss in ip saddr " + ORIGIN + " meta l4proto tcp numgen random mod 100 '<' 2 drop");
+    try {
+      sh(topology.origin, "head -c 16777216 /dev/urandom > /var/www/html/lossy.bin");
+      String originSum = sha256(topology.origin, "/var/www/html/lossy.bin");
+      ExecResult download = sh(topology.site,
+          "curl -sS --max-time 300 -o /tmp/lossy.bin http://" + ORIGIN + "/lossy.bin");
+      assertEquals(0, download.getExitCode(), download.getStderr());
+      assertEquals(originSum, sha256(topology.site, "/tmp/lossy.bin"), "download under loss");
+      assertEquals(originSum, upload("/tmp/lossy.bin", 9001), "upload under loss");
+    } finally {
+      sh(topology.site, "nft delete table inet loss");
+    }
+  }
+
+  @Test
+  void answersUdpRequests() throws Exception {
+    ExecResult echo = sh(topology.site, "echo gatehouse-udp | socat -t 3 - UDP:" + ORIGIN + ":7");
+    assertEquals(0, echo.getExitCode(), echo.getStderr());
+    assertEquals("gatehouse-udp\n", echo.getStdout());
+    String record = awaitRecord("\"Transport\":\"udp\"", "\"DestinationPort\":7");
+    assertTrue(record.contains("\"BytesSent\":14"), record);
+  }
+
+  @Test
+  void pingsTheOrigin() throws Exception {
+    ExecResult ping = sh(topology.site, "ping -c 3 -i 0.2 -W 2 " + ORIGIN);
+    assertEquals(0, ping.getExitCode(), ping.getStdout() + ping.getStderr());
+    assertTrue(ping.getStdout().contains("3 received"), ping.getStdout());
+  }
+
+  @Test
+  void refusedOriginRefusesTheClientAtOnce() throws Exception {
+    ExecResult curl = timed(topology.site, "curl -sS --max-time 10 http://" + ORIGIN + ":81/");
+    // curl's exit code 7: it could not connect (the message words vary with its version).
+    assertTrue(curl.getStdout().contains("rc=7"), curl.getStdout() + curl.getStderr());
+    assertTrue(elapsedMillis(curl) < 1_000, "refused after " + elapsedMillis(curl) + " ms");
+    awaitRecord("\"DestinationPort\":81", "\"ConnectionCloseReason\":\"PROXY_CONN_REFUSED\"");
+  }
+
+  @Test
+  void silentOriginFailsTheClientAfterTheConnectTimeoutNotBefore() throws Exception {
+    sh(topology.origin, "nft add table inet silent"
+        + " && nft add chain inet silent in '{ type filter hook input priority 0; }'"
+        + " && nft add rule inet silent in tcp dport 82 drop");
+    try {
+      ExecResult curl = timed(topology.site, "curl -sS --connect-timeout 30 http://" + ORIGIN + ":82/");
+      long waited = elapsedMillis(curl);
+      assertTrue(curl.getStdout().contains("rc=7"), curl.getStdout() + curl.getStderr());
+      assertTrue(waited >= CONNECT_TIMEOUT_MILLIS, "failed after " + waited + " ms, before the timeout");
+      assertTrue(waited < CONNECT_TIMEOUT_MILLIS + 2_000, "failed only after " + waited + " ms");
+      awaitRecord("\"DestinationPort\":82", "\"ConnectionCloseReason\":\"ORIGIN_UNREACHABLE\"");
+    } finally {
+      sh(topology.origin, "nft delete table inet silent");
+    }
+  }
+
+  /** Sends a site file to the origin over a new TCP connection; returns the received file's SHA-256. */
+  private static String upload(String siteFile, int port) throws Exception {
+    String received = "/tmp/up-" + port + ".bin";
+    sh(topology.origin, "(socat -u TCP-LISTEN:" + port + ",reuseaddr OPEN:" + received + ",creat,trunc"
+        + " && sha256sum " + received + " > " + received + ".sha) > /dev/null 2>&1 &");
+    Thread.sleep(300);
+    ExecResult send = sh(topology.site, "socat -u OPEN:" + siteFile + " TCP:" + ORIGIN + ":" + port);
+    assertEquals(0, send.getExitCode(), send.getStderr());
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline) {
+      ExecResult sum = sh(topology.origin, "cat " + received + ".sha 2>/dev/null");
+      if (!sum.getStdout().isBlank()) {
+        return sum.getStdout().split(" ")[0];
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("the origin never finished receiving " + received);
+  }
+
+  private static String sha256(GenericContainer<?> host, String file) throws Exception {
+    ExecResult sum = sh(host, "sha256sum " + file);
+    assertEquals(0, sum.getExitCode(), sum.getStderr());
+    return sum.getStdout().split(" ")[0];
+  }
+
+  /** Runs {@code command} in a shell and prints {@code rc=N ms=M} after it on stdout. */
+  private static ExecResult timed(GenericContainer<?> host, String command) throws Exception {
+    return sh(host, "start=$(date +%s%N); " + command + "; rc=$?; end=$(date +%s%N);"
+        + " echo; echo rc=$rc ms=$(( (end - start) / 1000000 ))");
+  }
+
+  private static long elapsedMillis(ExecResult timed) {
+    String out = timed.getStdout();
+    return Long.parseLong(out.substring(out.lastIndexOf("ms=") + 3).trim());
+  }
+
+  private static ExecResult sh(GenericContainer<?> host, String command) throws Exception {
+    return host.execInContainer("sh", "-c", command);
+  }
+
+  /** Waits for an activity record (a line on the appliance's stdout) holding every marker. */
+  private static String awaitRecord(String... markers) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (System.nanoTime() < deadline) {
       for (String line : topology.appliance.getLogs(OutputFrame.OutputType.STDOUT).split("\n")) {
-        if (line.contains(marker)) {
+        boolean all = true;
+        for (String marker : markers) {
+          all &= line.contains(marker);
+        }
+        if (all) {
           return line;
         }
       }
       Thread.sleep(100);
     }
-    throw new AssertionError("no activity record with " + marker + "; appliance output:\n"
-        + topology.appliance.getLogs());
+    throw new AssertionError("no activity record with " + String.join(" and ", markers)
+        + "; appliance output:\n" + topology.appliance.getLogs());
   }
 }

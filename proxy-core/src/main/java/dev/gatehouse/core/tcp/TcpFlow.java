@@ -309,8 +309,7 @@ final class TcpFlow implements Flow, TcpOutput {
     long now = System.nanoTime();
     while (!toClient.isEmpty() && closedCause == null) {
       ByteBuf head = toClient.peek();
-      int taken = connection.write(head, now);
-      head.skipBytes(taken);
+      connection.write(head, now); // advances head's reader index past what it took
       if (head.isReadable()) {
         break;
       }
