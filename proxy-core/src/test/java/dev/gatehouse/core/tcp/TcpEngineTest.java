@@ -1,0 +1,199 @@
+package dev.gatehouse.core.tcp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gatehouse.core.flow.DropCounters;
+import dev.gatehouse.core.flow.DropReason;
+import dev.gatehouse.core.flow.FlowDispatcher;
+import dev.gatehouse.core.flow.Transport;
+import dev.gatehouse.core.log.ActivityRecord;
+import dev.gatehouse.core.log.CloseReason;
+import dev.gatehouse.core.testing.FlowTestKit;
+import dev.gatehouse.core.testing.FlowTestKit.RecordingActivityLog;
+import dev.gatehouse.core.testing.FlowTestKit.RecordingReturnPath;
+import dev.gatehouse.core.wire.IpPacket;
+import dev.gatehouse.core.wire.PacketWriter;
+import dev.gatehouse.core.wire.TcpSegment;
+import dev.gatehouse.core.wire.WireStatus;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoopGroup;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The TCP engine with real origins on loopback: client segments built as a tunnel would
+ * deliver them go in through the dispatcher; what comes back to the client is read with
+ * the wire views. The origin answers first: SYN-ACK only once our dial connected.
+ */
+class TcpEngineTest {
+  private static final int CLIENT_PORT = 41000;
+  private static final int CLIENT_ISN = 1_000_000;
+
+  private final PacketWriter writer = new PacketWriter(ByteBufAllocator.DEFAULT);
+  private final RecordingReturnPath returnPath = new RecordingReturnPath();
+  private final RecordingActivityLog activityLog = new RecordingActivityLog();
+  private final DropCounters drops = new DropCounters();
+  private final InetAddress client = address("198.18.0.2");
+  private final InetAddress origin = address("127.0.0.1");
+  private EventLoopGroup loops;
+  private FlowDispatcher dispatcher;
+
+  private void start(TcpProxySettings settings) {
+    loops = FlowTestKit.loops("epoll", 2);
+    dispatcher = new FlowDispatcher(loops, Map.of(Transport.TCP, new TcpEngine(settings, activityLog)),
+        returnPath, drops);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (dispatcher != null) {
+      dispatcher.close();
+    }
+    if (loops != null) {
+      loops.shutdownGracefully(0, 5, TimeUnit.SECONDS).sync();
+    }
+    returnPath.releaseAll();
+  }
+
+  @Test
+  void answersTheSynOnlyAfterTheOriginAcceptedAndThenProxiesBothWays() throws Exception {
+    start(TcpProxySettings.defaults());
+    try (ServerSocket listener = new ServerSocket(0, 1, origin)) {
+      int port = listener.getLocalPort();
+      send(port, CLIENT_ISN, 0, TcpSegment.FLAG_SYN, new byte[0]);
+
+      try (Socket accepted = listener.accept()) {
+        Segment synAck = Segment.read(returnPath.take());
+        assertEquals(TcpSegment.FLAG_SYN | TcpSegment.FLAG_ACK, synAck.flags);
+        assertEquals(CLIENT_ISN + 1, synAck.ack);
+
+        // complete the handshake and send a request
+        int serverNext = synAck.seq + 1;
+        send(port, CLIENT_ISN + 1, serverNext, TcpSegment.FLAG_ACK, new byte[0]);
+        byte[] request = "ping".getBytes(StandardCharsets.US_ASCII);
+        send(port, CLIENT_ISN + 1, serverNext, TcpSegment.FLAG_ACK | TcpSegment.FLAG_PSH, request);
+
+        InputStream in = accepted.getInputStream();
+        assertEquals("ping", new String(in.readNBytes(4), StandardCharsets.US_ASCII));
+        OutputStream out = accepted.getOutputStream();
+        out.write("pong".getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+
+        Segment data = nextWithPayload();
+        assertEquals("pong", new String(data.payload, StandardCharsets.US_ASCII));
+        assertEquals(serverNext, data.seq);
+      }
+    }
+  }
+
+  @Test
+  void resetsTheClientWhenTheOriginRefuses() throws Exception {
+    start(TcpProxySettings.defaults());
+    int closedPort;
+    try (ServerSocket probe = new ServerSocket(0, 1, origin)) {
+      closedPort = probe.getLocalPort();
+    }
+    send(closedPort, CLIENT_ISN, 0, TcpSegment.FLAG_SYN, new byte[0]);
+
+    Segment reset = Segment.read(returnPath.take());
+    assertEquals(TcpSegment.FLAG_RST | TcpSegment.FLAG_ACK, reset.flags);
+    assertEquals(CLIENT_ISN + 1, reset.ack);
+    ActivityRecord record = activityLog.await(r -> true, 5_000);
+    assertEquals(CloseReason.PROXY_CONN_REFUSED, record.closeReason());
+    assertEquals(-1, record.clientHandshakeMillis());
+  }
+
+  @Test
+  void answersASegmentForNoConnectionWithReset() throws Exception {
+    start(TcpProxySettings.defaults());
+    send(9, CLIENT_ISN, 777, TcpSegment.FLAG_ACK, new byte[0]);
+
+    // RFC 9293 §3.10.7.1: with ACK set, <SEQ=SEG.ACK><CTL=RST>.
+    Segment reset = Segment.read(returnPath.take());
+    assertEquals(TcpSegment.FLAG_RST, reset.flags);
+    assertEquals(777, reset.seq);
+    assertEquals(1, drops.forTunnel(FlowTestKit.TUNNEL.name(), DropReason.NO_CONNECTION));
+  }
+
+  @Test
+  void aRetransmittedSynOpensNoSecondFlowAndNoSecondDial() throws Exception {
+    start(TcpProxySettings.defaults());
+    try (ServerSocket listener = new ServerSocket(0, 8, origin)) {
+      int port = listener.getLocalPort();
+      send(port, CLIENT_ISN, 0, TcpSegment.FLAG_SYN, new byte[0]);
+      send(port, CLIENT_ISN, 0, TcpSegment.FLAG_SYN, new byte[0]);
+      try (Socket accepted = listener.accept()) {
+        assertTrue(accepted.isConnected());
+        listener.setSoTimeout(300);
+        assertThrowsTimeout(listener);
+        Segment synAck = Segment.read(returnPath.take());
+        assertEquals(TcpSegment.FLAG_SYN | TcpSegment.FLAG_ACK, synAck.flags);
+        assertTrue(returnPath.nothingWithin(300), "a second SYN-ACK for the retransmitted SYN");
+      }
+    }
+  }
+
+  private static void assertThrowsTimeout(ServerSocket listener) throws Exception {
+    try (Socket second = listener.accept()) {
+      throw new AssertionError("a second dial reached the origin from " + second);
+    } catch (java.net.SocketTimeoutException expected) {
+      // one flow, one dial
+    }
+  }
+
+  private Segment nextWithPayload() throws Exception {
+    for (int i = 0; i < 10; i++) {
+      Segment segment = Segment.read(returnPath.take());
+      if (segment.payload.length > 0) {
+        return segment;
+      }
+    }
+    throw new AssertionError("no data segment came back");
+  }
+
+  private void send(int port, int seq, int ack, int flags, byte[] payload) {
+    ByteBuf options = Unpooled.EMPTY_BUFFER;
+    if ((flags & TcpSegment.FLAG_SYN) != 0) {
+      options = Unpooled.wrappedBuffer(new byte[] {2, 4, 0x05, (byte) 0xb4}); // MSS 1460
+    }
+    dispatcher.accept(FlowTestKit.TUNNEL, writer.tcp(client, CLIENT_PORT, origin, port, seq, ack, flags,
+        65535, options, Unpooled.wrappedBuffer(payload)));
+  }
+
+  private static InetAddress address(String text) {
+    try {
+      return InetAddress.getByName(text);
+    } catch (java.net.UnknownHostException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** What a segment back to the client said. */
+  private record Segment(int seq, int ack, int flags, byte[] payload) {
+    static Segment read(ByteBuf packet) {
+      try {
+        IpPacket ip = new IpPacket();
+        assertEquals(WireStatus.OK, ip.wrap(packet, packet.readerIndex(), packet.readableBytes()));
+        TcpSegment tcp = new TcpSegment();
+        assertEquals(WireStatus.OK, tcp.wrap(packet, ip.payloadOffset(), ip.payloadLengthBytes()));
+        assertEquals(WireStatus.OK, tcp.verifyChecksum(ip.pseudoHeaderSum(ip.payloadLengthBytes())));
+        byte[] payload = new byte[tcp.payloadLengthBytes()];
+        packet.getBytes(tcp.payloadOffset(), payload);
+        return new Segment(tcp.sequenceNumber(), tcp.acknowledgmentNumber(), tcp.flags(), payload);
+      } finally {
+        packet.release();
+      }
+    }
+  }
+}
