@@ -26,6 +26,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -98,6 +99,45 @@ class TcpEngineTest {
   }
 
   @Test
+  void proxiesOverIpv6() throws Exception {
+    start(TcpProxySettings.defaults());
+    InetAddress client6 = address("2001:2::2");
+    InetAddress origin6 = address("::1");
+    try (ServerSocket listener = new ServerSocket(0, 1, origin6)) {
+      int port = listener.getLocalPort();
+      dispatcher.accept(FlowTestKit.TUNNEL, writer.tcp(client6, CLIENT_PORT, origin6, port, CLIENT_ISN, 0,
+          TcpSegment.FLAG_SYN, 65535, mss(1440), Unpooled.EMPTY_BUFFER));
+      try (Socket accepted = listener.accept()) {
+        Segment synAck = Segment.read(returnPath.take());
+        assertEquals(TcpSegment.FLAG_SYN | TcpSegment.FLAG_ACK, synAck.flags);
+        assertEquals(CLIENT_ISN + 1, synAck.ack);
+        assertEquals(address("::1"), accepted.getLocalAddress());
+      }
+    }
+  }
+
+  @Test
+  void resetsBothSidesOfAnIdleConnection() throws Exception {
+    start(new TcpProxySettings(Duration.ofSeconds(5), Duration.ofMillis(300), 16, null, null, null, 65536));
+    try (ServerSocket listener = new ServerSocket(0, 1, origin)) {
+      int port = listener.getLocalPort();
+      send(port, CLIENT_ISN, 0, TcpSegment.FLAG_SYN, new byte[0]);
+      try (Socket accepted = listener.accept()) {
+        Segment synAck = Segment.read(returnPath.take());
+        send(port, CLIENT_ISN + 1, synAck.seq + 1, TcpSegment.FLAG_ACK, new byte[0]);
+
+        ActivityRecord record = activityLog.await(r -> true, 5_000);
+        assertEquals(CloseReason.CLIENT_IDLE_TIMEOUT, record.closeReason());
+        assertTrue(record.clientHandshakeMillis() >= 0, "client handshake measured");
+        Segment reset = nextWith(TcpSegment.FLAG_RST);
+        assertEquals(synAck.seq + 1, reset.seq);
+        accepted.setSoTimeout(2_000);
+        assertEquals(-1, accepted.getInputStream().read(), "the origin side is closed too");
+      }
+    }
+  }
+
+  @Test
   void resetsTheClientWhenTheOriginRefuses() throws Exception {
     start(TcpProxySettings.defaults());
     int closedPort;
@@ -152,6 +192,20 @@ class TcpEngineTest {
     }
   }
 
+  private Segment nextWith(int flag) throws Exception {
+    for (int i = 0; i < 10; i++) {
+      Segment segment = Segment.read(returnPath.take());
+      if ((segment.flags & flag) != 0) {
+        return segment;
+      }
+    }
+    throw new AssertionError("no segment with flag " + flag + " came back");
+  }
+
+  private static ByteBuf mss(int bytes) {
+    return Unpooled.wrappedBuffer(new byte[] {2, 4, (byte) (bytes >> 8), (byte) bytes});
+  }
+
   private Segment nextWithPayload() throws Exception {
     for (int i = 0; i < 10; i++) {
       Segment segment = Segment.read(returnPath.take());
@@ -165,7 +219,7 @@ class TcpEngineTest {
   private void send(int port, int seq, int ack, int flags, byte[] payload) {
     ByteBuf options = Unpooled.EMPTY_BUFFER;
     if ((flags & TcpSegment.FLAG_SYN) != 0) {
-      options = Unpooled.wrappedBuffer(new byte[] {2, 4, 0x05, (byte) 0xb4}); // MSS 1460
+      options = mss(1460);
     }
     dispatcher.accept(FlowTestKit.TUNNEL, writer.tcp(client, CLIENT_PORT, origin, port, seq, ack, flags,
         65535, options, Unpooled.wrappedBuffer(payload)));
