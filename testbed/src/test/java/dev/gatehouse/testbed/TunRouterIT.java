@@ -117,6 +117,20 @@ class TunRouterIT {
   }
 
   @Test
+  void tracerouteShowsTheApplianceThenTheOrigin() throws Exception {
+    // UDP probes (traceroute's default) and ICMP echo (-I): hop 1 is the appliance's kernel,
+    // which forwards into the TUN; hop 2 is the origin, answered through Gatehouse.
+    for (String mode : new String[] {"", "-I "}) {
+      ExecResult trace = sh(topology.site, "traceroute -n -q 1 -w 2 -m 5 " + mode + ORIGIN);
+      assertEquals(0, trace.getExitCode(), trace.getStderr());
+      String[] hops = trace.getStdout().strip().split("\n");
+      assertEquals(3, hops.length, trace.getStdout());
+      assertTrue(hops[1].trim().startsWith("1  " + RouterTopology.APPLIANCE_SITE_SIDE + " "), trace.getStdout());
+      assertTrue(hops[2].trim().startsWith("2  " + ORIGIN + " "), trace.getStdout());
+    }
+  }
+
+  @Test
   void refusedOriginRefusesTheClientAtOnce() throws Exception {
     ExecResult curl = timed(topology.site, "curl -sS --max-time 10 http://" + ORIGIN + ":81/");
     // curl's exit code 7: it could not connect (the message words vary with its version).
