@@ -273,13 +273,17 @@ final class TcpFlow implements Flow, TcpOutput {
       account.clientHandshake(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
       origin.config().setAutoRead(true);
     }
+    if (!toOrigin.isEmpty() && !origin.isActive()) {
+      // The client's bytes were acknowledged but the origin is gone: reset the client
+      // rather than let it believe they arrived.
+      toOrigin.forEach(ReferenceCountUtil::safeRelease);
+      toOrigin.clear();
+      abort(CloseReason.ORIGIN_CLOSED);
+      return;
+    }
     while (!toOrigin.isEmpty()) {
       ByteBuf data = toOrigin.poll();
       int bytes = data.readableBytes();
-      if (!origin.isActive()) {
-        data.release();
-        continue;
-      }
       origin.writeAndFlush(data).addListener(f -> {
         if (f.isSuccess() && !ended) {
           connection.consumed(bytes, System.nanoTime());
@@ -415,8 +419,14 @@ final class TcpFlow implements Flow, TcpOutput {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-      if (!ended && established) {
+      if (ended) {
+        return;
+      }
+      if (established) {
         originEnded();
+      } else if (connection.state() != TcpState.SYN_HELD) {
+        // connected, then gone before the client finished its handshake
+        abort(CloseReason.ORIGIN_CLOSED);
       }
     }
 
