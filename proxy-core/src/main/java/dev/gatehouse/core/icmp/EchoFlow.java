@@ -5,7 +5,9 @@ import dev.gatehouse.core.flow.Flow;
 import dev.gatehouse.core.flow.FlowAccount;
 import dev.gatehouse.core.flow.FlowKey;
 import dev.gatehouse.core.flow.FlowLoop;
+import dev.gatehouse.core.flow.HopRelay;
 import dev.gatehouse.core.flow.IdleTimer;
+import dev.gatehouse.core.linux.ErrorQueue.QueuedError;
 import dev.gatehouse.core.linux.PingSocket;
 import dev.gatehouse.core.log.ActivityLog;
 import dev.gatehouse.core.log.CloseReason;
@@ -22,6 +24,7 @@ import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
@@ -38,6 +41,12 @@ import org.slf4j.LoggerFactory;
  * replies that carry it (icmp(7)); the sequence number and data pass untouched. So a reply
  * is mapped back by putting the client's identifier, which is this flow's key, where the
  * socket's was; its sequence number and data are the client's own.
+ *
+ * <p>Each request leaves with the client's TTL, and the ICMP errors about it come off the
+ * ping socket's error queue ({@link HopRelay}): a time exceeded or unreachable from a hop is
+ * relayed to the client from that hop, quoting the client's last request, and the flow goes
+ * on; an unreachable from the destination itself is relayed and ends the flow as
+ * {@link CloseReason#ORIGIN_UNREACHABLE}.
  */
 final class EchoFlow implements Flow {
 
@@ -54,6 +63,9 @@ final class EchoFlow implements Flow {
   private final InetSocketAddress destination;
   private EpollDatagramChannel channel;
   private InetSocketAddress egress;
+  private HopRelay hops;
+  // The client's latest request, whole, to quote in an ICMP error about it.
+  private ByteBuf lastClientPacket;
   private boolean closed;
 
   EchoFlow(FlowKey key, TunnelContext from, FlowLoop loop, IcmpSettings settings,
@@ -87,6 +99,15 @@ final class EchoFlow implements Flow {
     if (!registered.isSuccess()) {
       log.debug("tunnel={} flow={} event=ping-socket-unavailable cause={}", from.name(),
           account.sessionId(), String.valueOf(registered.cause()));
+      channel.close();
+      onEnd.run();
+      return false;
+    }
+    try {
+      hops = HopRelay.attach(channel, !key.isIpv4(), "ping socket");
+    } catch (IOException e) {
+      log.debug("tunnel={} flow={} event=ping-socket-unavailable cause=\"{}\"", from.name(),
+          account.sessionId(), e.getMessage());
       channel.close();
       onEnd.run();
       return false;
@@ -131,10 +152,31 @@ final class EchoFlow implements Flow {
       return;
     }
     int messageBytes = packet.payloadLengthBytes();
+    rememberClientPacket(packet);
+    applyHopLimit(packet.hopLimit());
     idleTimer.touch();
     account.countSent(messageBytes - Icmpv4Message.HEADER_LENGTH_BYTES);
     ByteBuf request = packet.buffer().retainedSlice(packet.payloadOffset(), messageBytes);
     channel.writeAndFlush(new DatagramPacket(request, destination), channel.voidPromise());
+  }
+
+  private void applyHopLimit(int hopLimit) {
+    try {
+      hops.applyHopLimit(hopLimit);
+    } catch (IOException e) {
+      // The request still goes, with the hop limit set before.
+      log.debug("tunnel={} flow={} event=hop-limit-unset hopLimit={} cause=\"{}\"", from.name(),
+          account.sessionId(), hopLimit, e.getMessage());
+    }
+  }
+
+  private void rememberClientPacket(IpPacket packet) {
+    int start = packet.isIpv4() ? packet.ipv4().offset() : packet.ipv6().offset();
+    int end = packet.payloadOffset() + packet.payloadLengthBytes();
+    if (lastClientPacket != null) {
+      lastClientPacket.release();
+    }
+    lastClientPacket = packet.buffer().retainedSlice(start, end - start);
   }
 
   private void fromOrigin(DatagramPacket datagram) {
@@ -156,6 +198,50 @@ final class EchoFlow implements Flow {
         key.destination(), key.source(), key.sourcePort(), sequence, data));
   }
 
+  /** Takes the socket's queued ICMP errors and acts on each; false if there were none. */
+  private boolean relayQueuedErrors() {
+    try {
+      return hops.drain(this::originIcmpError) > 0;
+    } catch (IOException e) {
+      log.debug("tunnel={} flow={} event=error-queue-unreadable cause=\"{}\"", from.name(),
+          account.sessionId(), e.getMessage());
+      close(CloseReason.ORIGIN_ERROR);
+      return true;
+    }
+  }
+
+  private void originIcmpError(QueuedError error) {
+    if (closed) {
+      return;
+    }
+    HopRelay.Verdict verdict = HopRelay.verdict(error, key.destination());
+    log.debug("tunnel={} flow={} event=origin-icmp type={} code={} offender={} verdict={}",
+        from.name(), account.sessionId(), error.type(), error.code(), error.offender(), verdict);
+    switch (verdict) {
+      case RELAY -> relayToClient(error);
+      case DESTINATION_REFUSED, DESTINATION_UNREACHABLE -> {
+        relayToClient(error);
+        close(CloseReason.ORIGIN_UNREACHABLE);
+      }
+      case IGNORE -> { }
+    }
+  }
+
+  /**
+   * The hop's error, from the hop, about the client's last request. TODO(#3): with several
+   * probes in flight (traceroute -I sends up to 16 at once) the error may be about an
+   * earlier request than the one quoted; match it by the sequence number the queued error's
+   * payload carries.
+   */
+  private void relayToClient(QueuedError error) {
+    if (lastClientPacket == null || (error.offender() instanceof Inet4Address) != key.isIpv4()) {
+      return;
+    }
+    ByteBuf relayed = loop.writer().icmpError(error.type(), error.code(), error.offender(),
+        lastClientPacket, lastClientPacket.readerIndex(), lastClientPacket.readableBytes());
+    loop.sendToClient(from, relayed);
+  }
+
   @Override
   public void close(CloseReason reason) {
     if (closed) {
@@ -163,6 +249,10 @@ final class EchoFlow implements Flow {
     }
     closed = true;
     idleTimer.cancel();
+    if (lastClientPacket != null) {
+      lastClientPacket.release();
+      lastClientPacket = null;
+    }
     channel.close();
     loop.table().remove(key, this);
     onEnd.run();
@@ -186,7 +276,7 @@ final class EchoFlow implements Flow {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      if (closed) {
+      if (closed || relayQueuedErrors()) {
         return;
       }
       log.debug("tunnel={} flow={} event=origin-error cause={}", from.name(),

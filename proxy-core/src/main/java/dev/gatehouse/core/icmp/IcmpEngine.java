@@ -30,14 +30,11 @@ import org.slf4j.LoggerFactory;
  * loop. Flows therefore need epoll loops; on NIO loops (no epoll) echo requests are dropped
  * as {@code ORIGIN_UNAVAILABLE}. TODO(#3): a small poller thread for NIO-only hosts.
  *
- * <p>The requests leave with the kernel's default TTL / hop limit, not the client's: the
- * appliance terminates the flow and sends a request of its own, as a NAT'ing router's ping
- * would not (RFC 5508 §3.2 lets a NAT keep it; a proxy answers for itself).
- *
- * <p>TODO(#3): relay the ICMP errors the origin side reports (time exceeded, destination
- * unreachable) to the client, so that traceroute through Gatehouse shows real hops: ping
- * sockets deliver them only through IP_RECVERR and the socket's error queue, which Netty's
- * datagram channel does not read.
+ * <p>Each request leaves with the TTL / hop limit the client's request arrived with, and
+ * the ICMP errors about it (time exceeded, destination unreachable), which ping sockets
+ * deliver only through their error queue, are relayed to the client from the node that
+ * sent them ({@link dev.gatehouse.core.flow.HopRelay}), so that traceroute -I through
+ * Gatehouse shows the hops behind it.
  */
 public final class IcmpEngine implements FlowEngine {
 

@@ -60,6 +60,14 @@ final class Libc {
   static final int SO_BINDTODEVICE = 25;
   static final int IPPROTO_ICMP = 1;
   static final int IPPROTO_ICMPV6 = 58;
+  static final int SOL_IP = 0; // the level of IP options, IPPROTO_IP
+  static final int SOL_IPV6 = 41; // IPPROTO_IPV6
+  static final int IP_TTL = 2; // <linux/in.h>
+  static final int IP_RECVERR = 11;
+  static final int IPV6_UNICAST_HOPS = 16; // <linux/in6.h>
+  static final int IPV6_RECVERR = 25;
+  static final int MSG_DONTWAIT = 0x40;
+  static final int MSG_ERRQUEUE = 0x2000;
 
   // <fcntl.h>, <poll.h>
   static final int O_RDWR = 2;
@@ -123,6 +131,8 @@ final class Libc {
       JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
   private static final MethodHandle RECVFROM_AT = bind("recvfrom", FunctionDescriptor.of(
       JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
+  private static final MethodHandle RECVMSG =
+      bind("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
   private static final MethodHandle POLL =
       bind("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
   private static final MethodHandle CLOSE =
@@ -258,6 +268,20 @@ final class Libc {
       do {
         result = orErrno((long) RECVFROM_AT.invokeExact(
             state, fd, address, length, 0, sockaddr, sockaddrLength), state);
+      } while (result == -EINTR);
+      return result;
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  /** recvmsg(2) with {@code message}, a {@code struct msghdr}, and {@code flags}. */
+  static long recvmsg(int fd, MemorySegment message, int flags) {
+    MemorySegment state = CALL_STATE.get();
+    try {
+      long result;
+      do {
+        result = orErrno((long) RECVMSG.invokeExact(state, fd, message, flags), state);
       } while (result == -EINTR);
       return result;
     } catch (Throwable t) {

@@ -37,6 +37,46 @@ public final class SocketOptions {
     }
   }
 
+  /**
+   * IP_TTL (ip(7)) or IPV6_UNICAST_HOPS (ipv6(7), RFC 3493 §5.1): the Time to Live or Hop
+   * Limit of the unicast packets the socket sends from now on.
+   *
+   * @param ipv6 whether the socket is an AF_INET6 one
+   * @param hopLimit 1 to 255
+   * @throws NativeException EINVAL for a value out of range
+   */
+  public static void setUnicastHopLimit(int fd, boolean ipv6, int hopLimit, String description)
+      throws IOException {
+    setInt(fd, ipv6 ? Libc.SOL_IPV6 : Libc.SOL_IP, ipv6 ? Libc.IPV6_UNICAST_HOPS : Libc.IP_TTL,
+        hopLimit, (ipv6 ? "IPV6_UNICAST_HOPS" : "IP_TTL") + "=" + hopLimit, description);
+  }
+
+  /**
+   * IP_RECVERR (ip(7)) or IPV6_RECVERR (ipv6(7)): the kernel queues every ICMP error about
+   * the socket's packets, with the address of the node that sent it, on the socket's error
+   * queue, which {@link ErrorQueue#drain} reads. Without it a UDP or ping socket learns of
+   * hard errors alone, and never who reported them.
+   *
+   * @param ipv6 whether the socket is an AF_INET6 one
+   */
+  public static void enableErrorQueue(int fd, boolean ipv6, String description)
+      throws IOException {
+    setInt(fd, ipv6 ? Libc.SOL_IPV6 : Libc.SOL_IP, ipv6 ? Libc.IPV6_RECVERR : Libc.IP_RECVERR,
+        1, ipv6 ? "IPV6_RECVERR" : "IP_RECVERR", description);
+  }
+
+  private static void setInt(int fd, int level, int name, int value, String option,
+      String description) throws IOException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment segment = arena.allocate(ValueLayout.JAVA_INT);
+      segment.set(ValueLayout.JAVA_INT, 0, value);
+      int result = Libc.setsockopt(fd, level, name, segment, Integer.BYTES);
+      if (result < 0) {
+        throw new NativeException("setsockopt(" + option + ") of " + description, -result, "");
+      }
+    }
+  }
+
   private static String bindToDeviceAdvice(int errno, String interfaceName) {
     return switch (errno) {
       case Libc.ENODEV -> "there is no interface named \"" + interfaceName

@@ -5,8 +5,10 @@ import dev.gatehouse.core.flow.Flow;
 import dev.gatehouse.core.flow.FlowAccount;
 import dev.gatehouse.core.flow.FlowKey;
 import dev.gatehouse.core.flow.FlowLoop;
+import dev.gatehouse.core.flow.HopRelay;
 import dev.gatehouse.core.flow.IdleTimer;
 import dev.gatehouse.core.flow.OriginChannels;
+import dev.gatehouse.core.linux.ErrorQueue.QueuedError;
 import dev.gatehouse.core.linux.SocketOptions;
 import dev.gatehouse.core.log.ActivityLog;
 import dev.gatehouse.core.log.CloseReason;
@@ -24,6 +26,7 @@ import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
@@ -43,6 +46,14 @@ import org.slf4j.LoggerFactory;
  * port unreachable (RFC 1122 §4.1.3.1 has a host report it), quoting the client's last
  * datagram as the origin's message quoted ours, and ends as
  * {@link CloseReason#PROXY_CONN_REFUSED}.
+ *
+ * <p>On epoll the socket is a {@link HopRelay}'s: each datagram leaves with the client's
+ * TTL, and the ICMP errors about it come off the socket's error queue with their sender. A
+ * time exceeded or unreachable from a hop is relayed to the client from that hop, quoting
+ * the client's last datagram, and the session goes on; a port unreachable from the
+ * destination ends it as above, any other unreachable from the destination is relayed and
+ * ends it as {@link CloseReason#ORIGIN_UNREACHABLE}. On NIO datagrams keep the kernel's
+ * default TTL and only the port unreachable is seen.
  */
 final class UdpSession implements Flow {
 
@@ -58,6 +69,7 @@ final class UdpSession implements Flow {
   private final IdleTimer idleTimer;
   private DatagramChannel channel;
   private InetSocketAddress egress;
+  private HopRelay hops; // null on NIO
   // The client's latest datagram, whole, to quote in an ICMP error about it.
   private ByteBuf lastClientPacket;
   private boolean closed;
@@ -91,6 +103,7 @@ final class UdpSession implements Flow {
         throw new IOException("cannot register the origin socket", registered.cause());
       }
       bindToInterface();
+      hops = HopRelay.attach(channel, !key.isIpv4(), "UDP origin socket");
       ChannelFuture connected = channel.connect(
           new InetSocketAddress(key.destination(), key.destinationPort()), localAddress());
       if (!connected.isSuccess()) {
@@ -142,10 +155,24 @@ final class UdpSession implements Flow {
       return;
     }
     idleTimer.touch();
+    applyHopLimit(packet.hopLimit());
     account.countSent(payloadBytes);
     ByteBuf payload = buffer.retainedSlice(udpOffset + UdpDatagram.HEADER_LENGTH_BYTES, payloadBytes);
     // A void promise: a failed send, such as a refused one, reaches exceptionCaught.
     channel.writeAndFlush(payload, channel.voidPromise());
+  }
+
+  private void applyHopLimit(int hopLimit) {
+    if (hops == null) {
+      return;
+    }
+    try {
+      hops.applyHopLimit(hopLimit);
+    } catch (IOException e) {
+      // The datagram still goes, with the hop limit set before.
+      log.debug("tunnel={} flow={} event=hop-limit-unset hopLimit={} cause=\"{}\"", from.name(),
+          account.sessionId(), hopLimit, e.getMessage());
+    }
   }
 
   private void rememberClientPacket(IpPacket packet) {
@@ -173,6 +200,49 @@ final class UdpSession implements Flow {
       loop.sendToClient(from, error);
     }
     close(CloseReason.PROXY_CONN_REFUSED);
+  }
+
+  /**
+   * Takes the socket's queued ICMP errors and acts on each; false if there were none, so
+   * that the error that woke us is handled as without a relay.
+   */
+  private boolean relayQueuedErrors() {
+    try {
+      return hops.drain(this::originIcmpError) > 0;
+    } catch (IOException e) {
+      log.debug("tunnel={} flow={} event=error-queue-unreadable cause=\"{}\"", from.name(),
+          account.sessionId(), e.getMessage());
+      close(CloseReason.ORIGIN_ERROR);
+      return true;
+    }
+  }
+
+  private void originIcmpError(QueuedError error) {
+    if (closed) {
+      return;
+    }
+    HopRelay.Verdict verdict = HopRelay.verdict(error, key.destination());
+    log.debug("tunnel={} flow={} event=origin-icmp type={} code={} offender={} verdict={}",
+        from.name(), account.sessionId(), error.type(), error.code(), error.offender(), verdict);
+    switch (verdict) {
+      case RELAY -> relayToClient(error);
+      case DESTINATION_REFUSED -> originRefused();
+      case DESTINATION_UNREACHABLE -> {
+        relayToClient(error);
+        close(CloseReason.ORIGIN_UNREACHABLE);
+      }
+      case IGNORE -> { }
+    }
+  }
+
+  /** The hop's error, from the hop, about the client's last datagram. */
+  private void relayToClient(QueuedError error) {
+    if (lastClientPacket == null || (error.offender() instanceof Inet4Address) != key.isIpv4()) {
+      return;
+    }
+    ByteBuf relayed = loop.writer().icmpError(error.type(), error.code(), error.offender(),
+        lastClientPacket, lastClientPacket.readerIndex(), lastClientPacket.readableBytes());
+    loop.sendToClient(from, relayed);
   }
 
   @Override
@@ -215,6 +285,9 @@ final class UdpSession implements Flow {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       if (closed) {
+        return;
+      }
+      if (hops != null && relayQueuedErrors()) {
         return;
       }
       if (cause instanceof PortUnreachableException) {

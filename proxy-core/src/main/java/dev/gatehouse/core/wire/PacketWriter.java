@@ -111,6 +111,19 @@ public final class PacketWriter {
   public ByteBuf icmpError(IcmpError error, InetAddress reporter, ByteBuf offending, int offset,
       int lengthBytes) {
     boolean v4 = reporter instanceof Inet4Address;
+    return icmpError(v4 ? error.typeV4() : error.typeV6(), v4 ? error.codeV4() : error.codeV6(),
+        reporter, offending, offset, lengthBytes);
+  }
+
+  /**
+   * An ICMP error as {@link #icmpError(IcmpError, InetAddress, ByteBuf, int, int)} builds
+   * it, of a type and code of the reporter's family given as numbers: for relaying an
+   * error another node sent, as it was. Only for errors whose four bytes after the checksum
+   * are unused (destination unreachable other than "fragmentation needed", time exceeded).
+   */
+  public ByteBuf icmpError(int type, int code, InetAddress reporter, ByteBuf offending,
+      int offset, int lengthBytes) {
+    boolean v4 = reporter instanceof Inet4Address;
     int version = lengthBytes > 0 ? offending.getUnsignedByte(offset) >>> 4 : 0;
     int minimum = v4 ? Ipv4Header.MIN_HEADER_LENGTH_BYTES : Ipv6Header.HEADER_LENGTH_BYTES;
     if (version != (v4 ? Ipv4Header.VERSION : Ipv6Header.VERSION) || lengthBytes < minimum) {
@@ -125,8 +138,7 @@ public final class PacketWriter {
     int messageBytes = IcmpMessage.HEADER_LENGTH_BYTES + quoteBytes;
     int protocol = v4 ? IpProtocol.ICMP : IpProtocol.ICMPV6;
     ByteBuf packet = startPacket(reporter, client, protocol, messageBytes, false);
-    IcmpMessage message = startIcmp(packet, reporter, messageBytes,
-        v4 ? error.typeV4() : error.typeV6(), v4 ? error.codeV4() : error.codeV6());
+    IcmpMessage message = startIcmp(packet, reporter, messageBytes, type, code);
 
     // RFC 792 and RFC 4443 §3.1, §3.3: the four bytes after the checksum are unused, zero.
     message.setRestOfHeader(0);
