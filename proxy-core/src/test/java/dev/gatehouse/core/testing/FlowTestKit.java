@@ -54,6 +54,11 @@ public final class FlowTestKit {
       return packet;
     }
 
+    /** The next packet sent to the client within {@code millis}, or null; the caller releases it. */
+    public ByteBuf poll(long millis) throws InterruptedException {
+      return packets.poll(millis, TimeUnit.MILLISECONDS);
+    }
+
     /** Whether nothing came back within {@code millis}. */
     public boolean nothingWithin(long millis) throws InterruptedException {
       ByteBuf packet = packets.poll(millis, TimeUnit.MILLISECONDS);
