@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gatehouse.appliance.testing.BlackholeNamespace;
 import dev.gatehouse.appliance.testing.HttpWire;
-import dev.gatehouse.appliance.testing.RecordingActivityLog;
+import dev.gatehouse.core.testing.FlowTestKit.RecordingActivityLog;
 import dev.gatehouse.core.log.ActivityRecord;
 import dev.gatehouse.core.log.CloseReason;
 import java.net.InetAddress;

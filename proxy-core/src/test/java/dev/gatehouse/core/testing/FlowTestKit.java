@@ -2,6 +2,7 @@ package dev.gatehouse.core.testing;
 
 import dev.gatehouse.core.flow.DropReason;
 import dev.gatehouse.core.flow.ReturnPath;
+import dev.gatehouse.core.log.ActivityEvent;
 import dev.gatehouse.core.log.ActivityLog;
 import dev.gatehouse.core.log.ActivityRecord;
 import dev.gatehouse.core.tunnel.TunnelContext;
@@ -10,6 +11,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -99,6 +101,35 @@ public final class FlowTestKit {
     /** Every record so far. */
     public synchronized List<ActivityRecord> records() {
       return List.copyOf(records);
+    }
+
+    /** The end records so far, in order. */
+    public synchronized List<ActivityRecord> ends() {
+      return records.stream().filter(r -> r.event() == ActivityEvent.SESSION_END).toList();
+    }
+
+    /** The start records so far, in order. */
+    public synchronized List<ActivityRecord> starts() {
+      return records.stream().filter(r -> r.event() == ActivityEvent.SESSION_START).toList();
+    }
+
+    /** Waits until {@code count} end records were written, and returns them. */
+    public synchronized List<ActivityRecord> awaitEnds(int count, Duration timeout)
+        throws InterruptedException {
+      long deadlineNanos = System.nanoTime() + timeout.toNanos();
+      while (ends().size() < count) {
+        long leftMillis = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+        if (leftMillis <= 0) {
+          throw new AssertionError("expected " + count + " end record(s) within " + timeout + ", got " + records);
+        }
+        wait(leftMillis);
+      }
+      return new ArrayList<>(ends());
+    }
+
+    /** Waits for the first end record. */
+    public ActivityRecord awaitEnd(Duration timeout) throws InterruptedException {
+      return awaitEnds(1, timeout).get(0);
     }
 
     /** The first record matching {@code match}, waiting up to {@code millis} for it. */
