@@ -39,6 +39,8 @@ public enum DropReason {
   ORIGIN_SEND_FAILED,
   /** A reply on a flow's origin socket that is not for the flow (another sender, type). */
   STRAY_REPLY,
+  /** An ICMP error from the origin side about a packet the flow no longer keeps to quote. */
+  UNMATCHED_ORIGIN_ERROR,
   /** The dispatcher is shutting down. */
   SHUTTING_DOWN,
   /** A packet back to a client whose tunnel is not (or no longer) running. */

@@ -7,6 +7,7 @@ import dev.gatehouse.core.flow.FlowKey;
 import dev.gatehouse.core.flow.FlowLoop;
 import dev.gatehouse.core.flow.HopRelay;
 import dev.gatehouse.core.flow.IdleTimer;
+import dev.gatehouse.core.linux.ErrorQueue;
 import dev.gatehouse.core.linux.ErrorQueue.QueuedError;
 import dev.gatehouse.core.linux.PingSocket;
 import dev.gatehouse.core.log.ActivityLog;
@@ -44,7 +45,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each request leaves with the client's TTL, and the ICMP errors about it come off the
  * ping socket's error queue ({@link HopRelay}): a time exceeded or unreachable from a hop is
- * relayed to the client from that hop, quoting the client's last request, and the flow goes
+ * relayed to the client from that hop, quoting the request it is about, found by its
+ * sequence number among the last ones sent ({@link SentEchoes}), and the flow goes
  * on; an unreachable from the destination itself is relayed and ends the flow as
  * {@link CloseReason#ORIGIN_UNREACHABLE}.
  */
@@ -64,8 +66,8 @@ final class EchoFlow implements Flow {
   private EpollDatagramChannel channel;
   private InetSocketAddress egress;
   private HopRelay hops;
-  // The client's latest request, whole, to quote in an ICMP error about it.
-  private ByteBuf lastClientPacket;
+  // The client's requests in flight, whole, to quote in an ICMP error about one of them.
+  private final SentEchoes sent = new SentEchoes();
   private boolean closed;
 
   EchoFlow(FlowKey key, TunnelContext from, FlowLoop loop, IcmpSettings settings,
@@ -152,7 +154,7 @@ final class EchoFlow implements Flow {
       return;
     }
     int messageBytes = packet.payloadLengthBytes();
-    rememberClientPacket(packet);
+    remember(packet);
     applyHopLimit(packet.hopLimit());
     idleTimer.touch();
     account.countSent(messageBytes - Icmpv4Message.HEADER_LENGTH_BYTES);
@@ -170,13 +172,13 @@ final class EchoFlow implements Flow {
     }
   }
 
-  private void rememberClientPacket(IpPacket packet) {
+  /** Keeps the request by its sequence number, which the ping socket sends unchanged. */
+  private void remember(IpPacket packet) {
     int start = packet.isIpv4() ? packet.ipv4().offset() : packet.ipv6().offset();
     int end = packet.payloadOffset() + packet.payloadLengthBytes();
-    if (lastClientPacket != null) {
-      lastClientPacket.release();
-    }
-    lastClientPacket = packet.buffer().retainedSlice(start, end - start);
+    int sequence = packet.buffer().getUnsignedShort(
+        packet.payloadOffset() + Icmpv4Message.SEQUENCE_NUMBER_OFFSET);
+    sent.remember(sequence, packet.buffer().retainedSlice(start, end - start));
   }
 
   private void fromOrigin(DatagramPacket datagram) {
@@ -191,6 +193,7 @@ final class EchoFlow implements Flow {
     }
     idleTimer.touch();
     int sequence = reply.getUnsignedShort(reply.readerIndex() + Icmpv4Message.SEQUENCE_NUMBER_OFFSET);
+    sent.forget(sequence);
     ByteBuf data = reply.slice(reply.readerIndex() + Icmpv4Message.HEADER_LENGTH_BYTES,
         reply.readableBytes() - Icmpv4Message.HEADER_LENGTH_BYTES);
     account.countReceived(data.readableBytes());
@@ -215,8 +218,9 @@ final class EchoFlow implements Flow {
       return;
     }
     HopRelay.Verdict verdict = HopRelay.verdict(error, key.destination());
-    log.debug("tunnel={} flow={} event=origin-icmp type={} code={} offender={} verdict={}",
-        from.name(), account.sessionId(), error.type(), error.code(), error.offender(), verdict);
+    log.debug("tunnel={} flow={} event=origin-icmp type={} code={} offender={} sequence={} "
+        + "verdict={}", from.name(), account.sessionId(), error.type(), error.code(),
+        error.offender(), error.quotedSequence(), verdict);
     switch (verdict) {
       case RELAY -> relayToClient(error);
       case DESTINATION_REFUSED, DESTINATION_UNREACHABLE -> {
@@ -228,17 +232,26 @@ final class EchoFlow implements Flow {
   }
 
   /**
-   * The hop's error, from the hop, about the client's last request. TODO(#3): with several
-   * probes in flight (traceroute -I sends up to 16 at once) the error may be about an
-   * earlier request than the one quoted; match it by the sequence number the queued error's
-   * payload carries.
+   * The hop's error, from the hop, about the client's request whose sequence number the
+   * error quotes: with several probes in flight (traceroute -I sends up to 16 at once) it
+   * need not be the last one. An error about a request no longer kept is dropped, rather
+   * than quoting another request and misleading the client about the hop.
    */
   private void relayToClient(QueuedError error) {
-    if (lastClientPacket == null || (error.offender() instanceof Inet4Address) != key.isIpv4()) {
+    if ((error.offender() instanceof Inet4Address) != key.isIpv4()) {
+      return;
+    }
+    ByteBuf request = error.quotedSequence() == ErrorQueue.NO_SEQUENCE
+        ? null
+        : sent.find(error.quotedSequence());
+    if (request == null) {
+      log.debug("tunnel={} flow={} event=origin-icmp-unmatched sequence={}", from.name(),
+          account.sessionId(), error.quotedSequence());
+      loop.drop(from, DropReason.UNMATCHED_ORIGIN_ERROR);
       return;
     }
     ByteBuf relayed = loop.writer().icmpError(error.type(), error.code(), error.offender(),
-        lastClientPacket, lastClientPacket.readerIndex(), lastClientPacket.readableBytes());
+        request, request.readerIndex(), request.readableBytes());
     loop.sendToClient(from, relayed);
   }
 
@@ -249,10 +262,7 @@ final class EchoFlow implements Flow {
     }
     closed = true;
     idleTimer.cancel();
-    if (lastClientPacket != null) {
-      lastClientPacket.release();
-      lastClientPacket = null;
-    }
+    sent.clear();
     channel.close();
     loop.table().remove(key, this);
     onEnd.run();
@@ -277,6 +287,8 @@ final class EchoFlow implements Flow {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       if (closed || relayQueuedErrors()) {
+        // TODO(#3): a reply that came while an error was queued is not read until the
+        // socket's next readiness (edge-triggered epoll, and recvmsg reports the error first)
         return;
       }
       log.debug("tunnel={} flow={} event=origin-error cause={}", from.name(),

@@ -14,7 +14,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.function.Consumer;
@@ -46,7 +48,12 @@ import java.util.function.Consumer;
  * Control messages themselves are {@code struct cmsghdr} (cmsg(3)): a size_t length
  * counting the header, two ints level and type, data, padding to the next 8 bytes.
  *
- * <p>Reading allocates one small native block per drain: the error queue is an error path.
+ * <p>The data read with each error is what the offender quoted of our packet, from the
+ * transport payload on: for a ping socket the ICMP echo message we sent (icmp(7)), whose
+ * first 8 bytes the offender must quote (RFC 792 p.4-6; RFC 4443 §2.4 (c) for ICMPv6).
+ * Only its first {@value #DATA_BYTES} bytes are read; the rest is cut off (MSG_TRUNC).
+ *
+ * <p>Reading allocates a few small native blocks per drain: the error queue is an error path.
  */
 public final class ErrorQueue {
 
@@ -72,6 +79,14 @@ public final class ErrorQueue {
   private static final int CONTROL_BYTES = 128;
   private static final int SIN_ADDR_OFFSET = 4;
   private static final int SIN6_ADDR_OFFSET = 8;
+  /** Ours: enough of the quoted message for an echo header with room to spare. */
+  static final int DATA_BYTES = 64;
+  // RFC 792 p.14, RFC 4443 §4.1: type, code, checksum, identifier, sequence number.
+  private static final int ECHO_HEADER_BYTES = 8;
+  private static final int ECHO_SEQUENCE_OFFSET = 6;
+
+  /** {@link QueuedError#quotedSequence()} when no echo header came back. */
+  public static final int NO_SEQUENCE = -1;
 
   /** {@code struct msghdr}, {@code <sys/socket.h>}, LP64. */
   private static final StructLayout MSGHDR = structLayout(
@@ -85,10 +100,25 @@ public final class ErrorQueue {
       JAVA_INT.withName("msg_flags"),
       MemoryLayout.paddingLayout(4))
       .withName("msghdr");
+  private static final StructLayout IOVEC = structLayout(
+      ADDRESS.withName("iov_base"),
+      JAVA_LONG.withName("iov_len"))
+      .withName("iovec");
+  private static final VarHandle IOV_BASE =
+      IOVEC.varHandle(MemoryLayout.PathElement.groupElement("iov_base"));
+  private static final VarHandle IOV_LEN =
+      IOVEC.varHandle(MemoryLayout.PathElement.groupElement("iov_len"));
+  private static final VarHandle MSG_IOV =
+      MSGHDR.varHandle(MemoryLayout.PathElement.groupElement("msg_iov"));
+  private static final VarHandle MSG_IOVLEN =
+      MSGHDR.varHandle(MemoryLayout.PathElement.groupElement("msg_iovlen"));
   private static final VarHandle MSG_CONTROL =
       MSGHDR.varHandle(MemoryLayout.PathElement.groupElement("msg_control"));
   private static final VarHandle MSG_CONTROLLEN =
       MSGHDR.varHandle(MemoryLayout.PathElement.groupElement("msg_controllen"));
+
+  private static final ValueLayout.OfShort JAVA_SHORT_BIG_ENDIAN =
+      JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
   private ErrorQueue() {}
 
@@ -100,8 +130,12 @@ public final class ErrorQueue {
    * @param type the ICMP or ICMPv6 type, for those origins
    * @param code the ICMP or ICMPv6 code, for those origins
    * @param offender the node that sent the ICMP message, or null if the kernel gave none
+   * @param quotedSequence for a ping socket, the sequence number of the echo request the
+   *     error is about, as the offender quoted it; {@link #NO_SEQUENCE} if fewer than 8
+   *     bytes came back. Other sockets' errors quote other headers: do not read it there.
    */
-  public record QueuedError(int errno, int origin, int type, int code, InetAddress offender) {
+  public record QueuedError(int errno, int origin, int type, int code, InetAddress offender,
+      int quotedSequence) {
 
     /** Whether an ICMP or ICMPv6 message from the network caused it. */
     public boolean isIcmp() {
@@ -123,10 +157,16 @@ public final class ErrorQueue {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment message = arena.allocate(MSGHDR);
       MemorySegment control = arena.allocate(CONTROL_BYTES, Long.BYTES);
+      MemorySegment data = arena.allocate(DATA_BYTES);
+      MemorySegment dataVector = arena.allocate(IOVEC);
+      IOV_BASE.set(dataVector, 0L, data);
+      IOV_LEN.set(dataVector, 0L, (long) DATA_BYTES);
       int drained = 0;
       while (drained < MAX_ERRORS_PER_DRAIN) {
-        // no name, no data vector: the quoted payload is of no use here and is truncated
+        // no name: the offender comes in the control message
         message.fill((byte) 0);
+        MSG_IOV.set(message, 0L, dataVector);
+        MSG_IOVLEN.set(message, 0L, 1L);
         MSG_CONTROL.set(message, 0L, control);
         MSG_CONTROLLEN.set(message, 0L, (long) CONTROL_BYTES);
         long result = Libc.recvmsg(fd, message, Libc.MSG_ERRQUEUE | Libc.MSG_DONTWAIT);
@@ -137,7 +177,9 @@ public final class ErrorQueue {
           throw new NativeException("recvmsg(MSG_ERRQUEUE) of " + description, (int) -result, "");
         }
         drained++;
-        QueuedError error = parseControl(control, (long) MSG_CONTROLLEN.get(message, 0L));
+        // recvmsg returns the bytes it copied, at most DATA_BYTES
+        QueuedError error = parseControl(control, (long) MSG_CONTROLLEN.get(message, 0L),
+            quotedSequence(data, result));
         if (error != null) {
           sink.accept(error);
         }
@@ -150,8 +192,11 @@ public final class ErrorQueue {
    * The first IP_RECVERR or IPV6_RECVERR control message among {@code controlBytes} bytes
    * of control data, or null if there is none or it is cut short. Reads host byte order,
    * as the kernel writes it; the offender's address is in network order.
+   *
+   * @param quotedSequence what {@link #quotedSequence} made of the error's data
    */
-  static QueuedError parseControl(MemorySegment control, long controlBytes) {
+  static QueuedError parseControl(MemorySegment control, long controlBytes,
+      int quotedSequence) {
     long at = 0;
     while (at + CMSG_HEADER_BYTES <= controlBytes) {
       long cmsgBytes = control.get(JAVA_LONG_UNALIGNED, at);
@@ -164,14 +209,27 @@ public final class ErrorQueue {
           || (level == Libc.SOL_IPV6 && type == Libc.IPV6_RECVERR);
       if (recvErr) {
         return parseExtendedError(
-            control.asSlice(at + CMSG_HEADER_BYTES, cmsgBytes - CMSG_HEADER_BYTES));
+            control.asSlice(at + CMSG_HEADER_BYTES, cmsgBytes - CMSG_HEADER_BYTES),
+            quotedSequence);
       }
       at += (cmsgBytes + Long.BYTES - 1) & -Long.BYTES; // CMSG_ALIGN
     }
     return null;
   }
 
-  private static QueuedError parseExtendedError(MemorySegment data) {
+  /**
+   * The sequence number of the echo message at the start of the first {@code dataBytes}
+   * bytes of {@code data}, read in network order, or {@link #NO_SEQUENCE} if the echo
+   * header is cut short.
+   */
+  static int quotedSequence(MemorySegment data, long dataBytes) {
+    if (dataBytes < ECHO_HEADER_BYTES || data.byteSize() < ECHO_HEADER_BYTES) {
+      return NO_SEQUENCE;
+    }
+    return Short.toUnsignedInt(data.get(JAVA_SHORT_BIG_ENDIAN, ECHO_SEQUENCE_OFFSET));
+  }
+
+  private static QueuedError parseExtendedError(MemorySegment data, int quotedSequence) {
     if (data.byteSize() < EXTENDED_ERR_BYTES) {
       return null;
     }
@@ -180,7 +238,7 @@ public final class ErrorQueue {
     int type = Byte.toUnsignedInt(data.get(JAVA_BYTE, TYPE_OFFSET));
     int code = Byte.toUnsignedInt(data.get(JAVA_BYTE, CODE_OFFSET));
     return new QueuedError(errno, origin, type, code,
-        offender(data.asSlice(OFFENDER_OFFSET)));
+        offender(data.asSlice(OFFENDER_OFFSET)), quotedSequence);
   }
 
   /** The address of the sockaddr the extended error ends with, or null if there is none. */

@@ -34,7 +34,8 @@ class HopRelayTest {
     InetAddress offenderAddress = InetAddress.getByName(offender);
     InetAddress destination = InetAddress.getByName(
         origin == ErrorQueue.ORIGIN_ICMP6 ? "2001:2::2" : "198.18.97.2");
-    QueuedError error = new QueuedError(113, origin, type, code, offenderAddress);
+    QueuedError error = new QueuedError(113, origin, type, code, offenderAddress,
+        ErrorQueue.NO_SEQUENCE);
 
     assertEquals(expected, HopRelay.verdict(error, destination));
   }
@@ -42,7 +43,7 @@ class HopRelayTest {
   @ParameterizedTest
   @CsvSource({"2, 11", "3, 3"})
   void ignoresAnErrorWithoutAnOffender(int origin, int type) throws Exception {
-    QueuedError error = new QueuedError(113, origin, type, 0, null);
+    QueuedError error = new QueuedError(113, origin, type, 0, null, ErrorQueue.NO_SEQUENCE);
 
     assertEquals(Verdict.IGNORE, HopRelay.verdict(error, InetAddress.getByName("198.18.97.2")));
   }

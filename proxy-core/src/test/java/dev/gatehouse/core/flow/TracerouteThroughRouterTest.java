@@ -31,8 +31,11 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -136,6 +139,65 @@ class TracerouteThroughRouterTest {
         stop(dispatcher, loops, returnPath);
       }
     });
+  }
+
+  @Test
+  void quotesTheMatchingRequestForEachOfSeveralEchoProbesInFlight() throws Exception {
+    onRoutedPath(path -> {
+      Files.writeString(PING_GROUP_RANGE, "0 2147483647");
+      EventLoopGroup loops = startedLoops();
+      RecordingReturnPath returnPath = new RecordingReturnPath();
+      IcmpEngine engine = new IcmpEngine(IcmpSettings.defaults(), new RecordingActivityLog());
+      FlowDispatcher dispatcher = new FlowDispatcher(loops, Map.of(Transport.ICMP, engine),
+          returnPath, new DropCounters());
+      try {
+        // as traceroute -I does: probes with rising TTLs, one echo id, sent without waiting
+        int[] ttlBySequence = {0, 1, 2, 1};
+        Map<Integer, byte[]> sentBySequence = new HashMap<>();
+        for (int sequence = 1; sequence < ttlBySequence.length; sequence++) {
+          ByteBuf request = withTtl(echoRequest(path.client, path.far, 0x7777, sequence),
+              ttlBySequence[sequence]);
+          sentBySequence.put(sequence, ByteBufUtil.getBytes(request));
+          dispatcher.accept(TUNNEL, request);
+        }
+
+        Set<Integer> quoted = new TreeSet<>();
+        Set<Integer> replied = new TreeSet<>();
+        while (quoted.size() < 2) {
+          ByteBuf packet = returnPath.take();
+          int icmpAt = Ipv4Header.MIN_HEADER_LENGTH_BYTES;
+          if (packet.getUnsignedByte(icmpAt) == Icmpv4Message.TYPE_ECHO_REPLY) {
+            replied.add(echoReplySequence(packet, path.far));
+            continue;
+          }
+          // the quoted request's sequence, after the error's header and the quoted IPv4 one
+          int quotedSequence = packet.getUnsignedShort(icmpAt + Icmpv4Message.HEADER_LENGTH_BYTES
+              + Ipv4Header.MIN_HEADER_LENGTH_BYTES + Icmpv4Message.SEQUENCE_NUMBER_OFFSET);
+          assertIcmpError(packet, path.router, path.client, Icmpv4Message.TYPE_TIME_EXCEEDED,
+              0, sentBySequence.get(quotedSequence));
+          assertTrue(quoted.add(quotedSequence), "request " + quotedSequence + " quoted twice");
+        }
+
+        assertEquals(Set.of(1, 3), quoted, "each TTL-1 probe is quoted in its error");
+        // TODO(#3): assert the TTL-2 probe's reply once a reply that arrives while an error
+        // is queued is read without waiting for the socket's next readiness
+        assertTrue(replied.isEmpty() || replied.equals(Set.of(2)), "only the TTL-2 probe");
+      } finally {
+        stop(dispatcher, loops, returnPath);
+      }
+    });
+  }
+
+  /** The sequence number of an echo reply from {@code sender}; releases it. */
+  private static int echoReplySequence(ByteBuf reply, InetAddress sender) {
+    try {
+      org.pcap4j.packet.IpPacket packet = decodeVerified(reply);
+      assertEquals(sender, packet.getHeader().getSrcAddr());
+      int icmpAt = Ipv4Header.MIN_HEADER_LENGTH_BYTES;
+      return reply.getUnsignedShort(icmpAt + Icmpv4Message.SEQUENCE_NUMBER_OFFSET);
+    } finally {
+      reply.release();
+    }
   }
 
   /** An ICMP error from {@code reporter} to the client, quoting the whole probe sent. */

@@ -101,8 +101,41 @@ class ErrorQueueTest {
     assertNull(parse(control.array(), 24));
   }
 
+  @Test
+  void readsTheSequenceOfTheQuotedEchoRequest() {
+    // RFC 792 p.14: type 8, code 0, checksum, identifier 0x1234, sequence 0x0102, data
+    byte[] echo = {8, 0, (byte) 0xf7, (byte) 0xca, 0x12, 0x34, 0x01, 0x02, 'p', 'r'};
+    byte[] control = recvErr(Libc.SOL_IP, Libc.IP_RECVERR, EHOSTUNREACH,
+        ErrorQueue.ORIGIN_ICMP, 11, 0, sockaddrIn(198, 18, 96, 1));
+
+    int sequence = ErrorQueue.quotedSequence(MemorySegment.ofArray(echo), echo.length);
+    QueuedError error = ErrorQueue.parseControl(MemorySegment.ofArray(control),
+        control.length, sequence);
+
+    assertEquals(0x0102, error.quotedSequence());
+    assertEquals(11, error.type());
+  }
+
+  @Test
+  void readsASequenceAboveTheSignedShortRange() {
+    byte[] echo = {8, 0, 0, 0, 0x12, 0x34, (byte) 0xff, (byte) 0xfe};
+
+    assertEquals(0xfffe, ErrorQueue.quotedSequence(MemorySegment.ofArray(echo), echo.length));
+  }
+
+  @Test
+  void reportsNoSequenceForAnEchoHeaderCutShort() {
+    byte[] echo = {8, 0, 0, 0, 0x12, 0x34, 0x01, 0x02};
+
+    assertEquals(ErrorQueue.NO_SEQUENCE,
+        ErrorQueue.quotedSequence(MemorySegment.ofArray(echo), 7), "7 bytes came back");
+    assertEquals(ErrorQueue.NO_SEQUENCE,
+        ErrorQueue.quotedSequence(MemorySegment.ofArray(echo), 0), "no data came back");
+  }
+
   private static QueuedError parse(byte[] control, long controlBytes) {
-    return ErrorQueue.parseControl(MemorySegment.ofArray(control), controlBytes);
+    return ErrorQueue.parseControl(MemorySegment.ofArray(control), controlBytes,
+        ErrorQueue.NO_SEQUENCE);
   }
 
   /** One control message: cmsghdr, sock_extended_err, then the offender, padded to 8. */
