@@ -2,14 +2,20 @@ package dev.gatehouse.core.flow;
 
 import dev.gatehouse.core.linux.ErrorQueue;
 import dev.gatehouse.core.linux.ErrorQueue.QueuedError;
+import dev.gatehouse.core.linux.NativeException;
+import dev.gatehouse.core.linux.PendingDatagrams;
 import dev.gatehouse.core.linux.SocketOptions;
 import dev.gatehouse.core.wire.IcmpError;
 import dev.gatehouse.core.wire.Icmpv4Message;
 import dev.gatehouse.core.wire.Icmpv6Message;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.function.Consumer;
 
 /**
@@ -28,6 +34,10 @@ import java.util.function.Consumer;
  * learns only of port unreachable.
  */
 public final class HopRelay {
+  /** The largest IP datagram's payload (RFC 791 Total Length is 16 bits). */
+  private static final int MAX_DATAGRAM_BYTES = 65_535;
+  /** Ours: a bound on one pass, so a flood cannot hold the loop; the rest waits for the next. */
+  private static final int MAX_PENDING_READS = 256;
 
   /** What an error from the origin side means to the flow that sent the packet. */
   public enum Verdict {
@@ -91,6 +101,31 @@ public final class HopRelay {
    */
   public int drain(Consumer<QueuedError> sink) throws IOException {
     return ErrorQueue.drain(fd, description, sink);
+  }
+
+  /**
+   * Reads the datagrams that arrived while an error was queued (see {@link PendingDatagrams}):
+   * each goes to {@code sink}, which releases it; errors met on the way go to
+   * {@code errors}. Stops when nothing more is waiting.
+   */
+  public void readPending(ByteBufAllocator allocator, Consumer<DatagramPacket> sink,
+      Consumer<QueuedError> errors) throws IOException {
+    for (int read = 0; read < MAX_PENDING_READS; read++) {
+      ByteBuf buffer = allocator.directBuffer(MAX_DATAGRAM_BYTES);
+      InetSocketAddress sender;
+      try {
+        sender = PendingDatagrams.receive(fd, buffer, description);
+      } catch (NativeException e) {
+        buffer.release();
+        drain(errors);
+        continue;
+      }
+      if (sender == null) {
+        buffer.release();
+        return;
+      }
+      sink.accept(new DatagramPacket(buffer, null, sender));
+    }
   }
 
   /** What {@code error}, about a packet the flow sent to {@code destination}, means. */

@@ -159,7 +159,19 @@ final class EchoFlow implements Flow {
     idleTimer.touch();
     account.countSent(messageBytes - Icmpv4Message.HEADER_LENGTH_BYTES);
     ByteBuf request = packet.buffer().retainedSlice(packet.payloadOffset(), messageBytes);
-    channel.writeAndFlush(new DatagramPacket(request, destination), channel.voidPromise());
+    // One reference more, for a second try: an ICMP error queued for an earlier request
+    // fails the next send on the socket (sock_error in the kernel's send path).
+    request.retain();
+    channel.writeAndFlush(new DatagramPacket(request, destination)).addListener(sent -> {
+      if (sent.isSuccess() || closed) {
+        request.release();
+      } else if (hops != null && relayQueuedErrors() && !closed) {
+        channel.writeAndFlush(new DatagramPacket(request, destination), channel.voidPromise());
+      } else {
+        request.release();
+        originError(sent.cause());
+      }
+    });
   }
 
   private void applyHopLimit(int hopLimit) {
@@ -199,6 +211,28 @@ final class EchoFlow implements Flow {
     account.countReceived(data.readableBytes());
     loop.sendToClient(from, loop.writer().echoReply(
         key.destination(), key.source(), key.sourcePort(), sequence, data));
+  }
+
+  /**
+   * Reads the replies that came while an error was queued: the edge-triggered loop will
+   * not signal them again.
+   */
+  private void readPendingReplies() {
+    try {
+      hops.readPending(channel.alloc(), datagram -> {
+        try {
+          if (!closed) {
+            fromOrigin(datagram);
+          }
+        } finally {
+          datagram.release();
+        }
+      }, this::originIcmpError);
+    } catch (IOException e) {
+      log.debug("tunnel={} flow={} event=pending-read-failed cause=\"{}\"", from.name(),
+          account.sessionId(), e.getMessage());
+      close(CloseReason.ORIGIN_ERROR);
+    }
   }
 
   /** Takes the socket's queued ICMP errors and acts on each; false if there were none. */
@@ -286,14 +320,21 @@ final class EchoFlow implements Flow {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      if (closed || relayQueuedErrors()) {
-        // TODO(#3): a reply that came while an error was queued is not read until the
-        // socket's next readiness (edge-triggered epoll, and recvmsg reports the error first)
-        return;
-      }
-      log.debug("tunnel={} flow={} event=origin-error cause={}", from.name(),
-          account.sessionId(), cause.toString());
-      close(CloseReason.ORIGIN_ERROR);
+      originError(cause);
     }
+  }
+
+  /** The socket reported an error: queued ICMP errors are acted on, else the flow ends. */
+  private void originError(Throwable cause) {
+    if (closed) {
+      return;
+    }
+    if (relayQueuedErrors()) {
+      readPendingReplies();
+      return;
+    }
+    log.debug("tunnel={} flow={} event=origin-error cause={}", from.name(),
+        account.sessionId(), cause.toString());
+    close(CloseReason.ORIGIN_ERROR);
   }
 }

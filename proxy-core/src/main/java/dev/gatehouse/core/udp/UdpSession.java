@@ -158,8 +158,19 @@ final class UdpSession implements Flow {
     applyHopLimit(packet.hopLimit());
     account.countSent(payloadBytes);
     ByteBuf payload = buffer.retainedSlice(udpOffset + UdpDatagram.HEADER_LENGTH_BYTES, payloadBytes);
-    // A void promise: a failed send, such as a refused one, reaches exceptionCaught.
-    channel.writeAndFlush(payload, channel.voidPromise());
+    // One reference more, for a second try: an ICMP error queued for an earlier datagram
+    // fails the next send on the socket (sock_error in the kernel's send path).
+    payload.retain();
+    channel.writeAndFlush(payload).addListener(sent -> {
+      if (sent.isSuccess() || closed) {
+        payload.release();
+      } else if (hops != null && relayQueuedErrors() && !closed) {
+        channel.writeAndFlush(payload, channel.voidPromise());
+      } else {
+        payload.release();
+        originError(sent.cause());
+      }
+    });
   }
 
   private void applyHopLimit(int hopLimit) {
@@ -200,6 +211,28 @@ final class UdpSession implements Flow {
       loop.sendToClient(from, error);
     }
     close(CloseReason.PROXY_CONN_REFUSED);
+  }
+
+  /**
+   * Reads the datagrams that came while an error was queued: the edge-triggered loop will
+   * not signal them again.
+   */
+  private void readPendingReplies() {
+    try {
+      hops.readPending(channel.alloc(), datagram -> {
+        try {
+          if (!closed) {
+            fromOrigin(datagram.content());
+          }
+        } finally {
+          datagram.release();
+        }
+      }, this::originIcmpError);
+    } catch (IOException e) {
+      log.debug("tunnel={} flow={} event=pending-read-failed cause=\"{}\"", from.name(),
+          account.sessionId(), e.getMessage());
+      close(CloseReason.ORIGIN_ERROR);
+    }
   }
 
   /**
@@ -284,19 +317,28 @@ final class UdpSession implements Flow {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      if (closed) {
-        return;
-      }
-      if (hops != null && relayQueuedErrors()) {
-        return;
-      }
-      if (cause instanceof PortUnreachableException) {
-        originRefused();
-        return;
-      }
-      log.debug("tunnel={} flow={} event=origin-error cause={}", from.name(),
-          account.sessionId(), cause.toString());
-      close(CloseReason.ORIGIN_ERROR);
+      originError(cause);
     }
+  }
+
+  /**
+   * The socket reported an error: queued ICMP errors are acted on; without a queue, a port
+   * unreachable refuses the session and anything else ends it.
+   */
+  private void originError(Throwable cause) {
+    if (closed) {
+      return;
+    }
+    if (hops != null && relayQueuedErrors()) {
+      readPendingReplies();
+      return;
+    }
+    if (cause instanceof PortUnreachableException) {
+      originRefused();
+      return;
+    }
+    log.debug("tunnel={} flow={} event=origin-error cause={}", from.name(),
+        account.sessionId(), cause.toString());
+    close(CloseReason.ORIGIN_ERROR);
   }
 }
