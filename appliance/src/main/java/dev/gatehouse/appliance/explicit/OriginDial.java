@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * until one connects. The connect timeout bounds the whole dial, resolution included;
  * each attempt gets what is left of it.
  *
- * <p>TODO(#3): RFC 8305 Happy Eyeballs (interleaved families, staggered attempts). Until
+ * <p>TODO(#9): RFC 8305 Happy Eyeballs (interleaved families, staggered attempts). Until
  * then an address that never answers uses up the whole timeout, and the addresses after
  * it are not tried.
  *

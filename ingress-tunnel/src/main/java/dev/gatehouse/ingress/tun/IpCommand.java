@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * the same namespace, calls. {@code ip} must be on the PATH (Debian: iproute2).
  */
 final class IpCommand {
-  // TODO(#3): speak rtnetlink through FFM instead, and drop the dependency on iproute2.
+  // TODO(#9): speak rtnetlink through FFM instead, and drop the dependency on iproute2.
 
   private static final long TIMEOUT_SECONDS = 10;
   /** Enough of ip's output to explain a failure; it prints one line. */

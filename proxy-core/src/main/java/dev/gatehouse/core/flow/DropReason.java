@@ -21,7 +21,7 @@ public enum DropReason {
   BAD_EXTENSION_HEADER,
   /** {@link WireStatus#BAD_CHECKSUM}: IPv4 header, UDP, TCP, ICMP or ICMPv6. */
   BAD_CHECKSUM,
-  /** A fragment: the core does not reassemble yet (TODO(#3)). */
+  /** A fragment: the core does not reassemble yet (TODO(#11)). */
   FRAGMENT,
   /** A transport other than TCP, UDP, ICMP and ICMPv6. */
   UNSUPPORTED_PROTOCOL,

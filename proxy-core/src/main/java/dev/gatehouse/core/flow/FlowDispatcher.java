@@ -132,7 +132,7 @@ public final class FlowDispatcher implements InnerPacketSink, AutoCloseable {
     if (packet.isIpv4() && packet.ipv4().verifyHeaderChecksum() != WireStatus.OK) {
       return DropReason.BAD_CHECKSUM;
     }
-    // TODO(#3): reassemble fragments (RFC 791 §3.2, RFC 8200 §4.5) instead of dropping them.
+    // TODO(#11): reassemble fragments (RFC 791 §3.2, RFC 8200 §4.5) instead of dropping them.
     if (packet.isFragment()) {
       return DropReason.FRAGMENT;
     }

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * descriptor: a ping socket is a SOCK_DGRAM socket whose reads return one ICMP message, so
  * epoll reads it like any datagram socket and the flow, its socket and its timer share one
  * loop. Flows therefore need epoll loops; on NIO loops (no epoll) echo requests are dropped
- * as {@code ORIGIN_UNAVAILABLE}. TODO(#3): a small poller thread for NIO-only hosts.
+ * as {@code ORIGIN_UNAVAILABLE}. TODO(#9): a small poller thread for NIO-only hosts.
  *
  * <p>Each request leaves with the TTL / hop limit the client's request arrived with, and
  * the ICMP errors about it (time exceeded, destination unreachable), which ping sockets

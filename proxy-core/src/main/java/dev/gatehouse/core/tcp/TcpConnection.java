@@ -148,9 +148,8 @@ public final class TcpConnection {
     this.tsRecent = timestampsEnabled ? syn.timestampValue() : 0;
 
     // RFC 6691 §2: the MSS counts data only, so options we always send come off it;
-    // RFC 9293 §3.7.1: 536 without an option
-    // TODO(#3): 1220 for IPv6 (RFC 8200 §5) once the owner passes the IP version
-    int peerMss = syn.mss() > 0 ? syn.mss() : TcpSettings.DEFAULT_MSS_IPV4_BYTES;
+    // RFC 9293 §3.7.1: 536 without an option (1220 over IPv6, RFC 8200 §5)
+    int peerMss = syn.mss() > 0 ? syn.mss() : settings.defaultPeerMssBytes();
     int mss = Math.min(peerMss, settings.mssBytes())
         - (timestampsEnabled ? TIMESTAMPS_OPTION_BYTES : 0);
     this.sendMssBytes = Math.max(mss, MIN_SEND_MSS_BYTES);
@@ -351,7 +350,7 @@ public final class TcpConnection {
     return result;
   }
 
-  // TODO(#3): a client SYN with another ISN while held (the client restarted) is dropped;
+  // TODO(#11): a client SYN with another ISN while held (the client restarted) is dropped;
   // it is answered once the origin is, and the client resets the stale connection
   private SegmentResult onSegmentWhileHeld(TcpSegment segment) {
     if (isConnectionRequest(segment) && segment.sequenceNumber() == irs) {
@@ -395,7 +394,7 @@ public final class TcpConnection {
       return SegmentResult.DROPPED_OUT_OF_WINDOW;
     }
     // RFC 7323 §4.3 (2): remember the timestamp of a segment that covers Last.ACK.sent.
-    // TODO(#3): PAWS ignores the 24-day idle rule of RFC 7323 §5.5; segments without a
+    // TODO(#11): PAWS ignores the 24-day idle rule of RFC 7323 §5.5; segments without a
     // timestamp are accepted (as Linux does) where RFC 7323 §3.2 says SHOULD drop
     if (timestampsEnabled && segment.hasTimestamps() && SeqNum.le(seq, lastAckSent)) {
       tsRecent = segment.timestampValue();
@@ -465,7 +464,7 @@ public final class TcpConnection {
     if (SeqNum.inWindow(seq, rcvNxt, windowEnd)) {
       // RFC 5961 §3.2: a blind attacker rarely hits RCV.NXT exactly; a real peer answers
       // the challenge ACK with an exact RST
-      // TODO(#3): rate-limit challenge ACKs (RFC 5961 §7)
+      // TODO(#11): rate-limit challenge ACKs (RFC 5961 §7)
       sendAck(nowNanos);
       return SegmentResult.CHALLENGE_ACK_SENT;
     }
@@ -512,7 +511,7 @@ public final class TcpConnection {
     if (SeqNum.gt(ack, sndUna)) {
       onNewAck(segment, ack, nowNanos);
     } else if (ack == sndUna && isDuplicateAck(segment, windowBefore, windowUpdate)) {
-      // TODO(#3): SACK-based loss recovery (RFC 6675, pipe) would resend every hole in one
+      // TODO(#10): SACK-based loss recovery (RFC 6675, pipe) would resend every hole in one
       // round trip; NewReno resends one hole per partial ACK, skipping SACKed bytes
       int flight = sndMax - sndUna;
       if (congestion.onDuplicateAck(sndUna, sndMax, flight)
@@ -597,7 +596,7 @@ public final class TcpConnection {
       return;
     }
     switch (state) {
-      // TODO(#3): no FIN-WAIT-2 timer (Linux tcp_fin_timeout); the flow's idle timeout
+      // TODO(#11): no FIN-WAIT-2 timer (Linux tcp_fin_timeout); the flow's idle timeout
       // ends a client that never sends its FIN
       case FIN_WAIT_1 -> state = TcpState.FIN_WAIT_2;
       case CLOSING -> enterTimeWait(nowNanos);
@@ -837,7 +836,7 @@ public final class TcpConnection {
     }
   }
 
-  // TODO(#3): no keepalive (RFC 9293 §3.8.4) and no ECN (RFC 3168); the owner's idle timeout
+  // TODO(#11): no keepalive (RFC 9293 §3.8.4) and no ECN (RFC 3168); the owner's idle timeout
   // ends silent flows
   private void sendReset(int seq, int ack, boolean withAck) {
     // RFC 7323 §3.2 leaves timestamps on RST optional; like most stacks we send none

@@ -17,6 +17,8 @@ import java.time.Duration;
  * @param synAckRetries SYN-ACK retransmissions before giving up on the handshake
  * @param dataRetries retransmissions (or unanswered window probes) of the same data before
  *     the connection is reset, like Linux's tcp_retries2
+ * @param defaultPeerMssBytes the client's MSS when its SYN carries no MSS option: 536 over
+ *     IPv4, 1220 over IPv6 (RFC 9293 §3.7.1, RFC 8200 §5)
  * @param timeWaitNanos time in TIME-WAIT. RFC 9293 §3.4.2 asks for 2*MSL (4 minutes); we
  *     default to 2 s because each client's 4-tuple is ours alone behind its tunnel and a
  *     flow held for minutes costs a flow-table slot; old duplicates are further caught by
@@ -31,7 +33,8 @@ public record TcpSettings(
     long maxRtoNanos,
     int synAckRetries,
     int dataRetries,
-    long timeWaitNanos) {
+    long timeWaitNanos,
+    int defaultPeerMssBytes) {
 
   /** RFC 9293 §3.1 and RFC 791: fixed header sizes. */
   public static final int TCP_HEADER_BYTES = 20;
@@ -56,6 +59,8 @@ public record TcpSettings(
   public TcpSettings {
     require(mssBytes >= SMALLEST_MSS_BYTES && mssBytes <= MAX_WINDOW_FIELD,
         "mssBytes in [88, 65535]", mssBytes);
+    require(defaultPeerMssBytes >= SMALLEST_MSS_BYTES && defaultPeerMssBytes <= MAX_WINDOW_FIELD,
+        "defaultPeerMssBytes in [88, 65535]", defaultPeerMssBytes);
     require(receiveBufferBytes >= mssBytes, "receiveBufferBytes >= mssBytes", receiveBufferBytes);
     require(receiveBufferBytes <= MAX_WINDOW_FIELD << MAX_WINDOW_SHIFT,
         "receiveBufferBytes <= 65535 << 14", receiveBufferBytes);
@@ -76,13 +81,14 @@ public record TcpSettings(
     int mss = mtuBytes - (ipv6 ? IPV6_HEADER_BYTES : IPV4_HEADER_BYTES) - TCP_HEADER_BYTES;
     return new TcpSettings(mss, DEFAULT_BUFFER_BYTES, DEFAULT_BUFFER_BYTES,
         Duration.ofSeconds(1).toNanos(), Duration.ofMillis(200).toNanos(),
-        Duration.ofSeconds(60).toNanos(), 5, 15, Duration.ofSeconds(2).toNanos());
+        Duration.ofSeconds(60).toNanos(), 5, 15, Duration.ofSeconds(2).toNanos(),
+        ipv6 ? DEFAULT_MSS_IPV6_BYTES : DEFAULT_MSS_IPV4_BYTES);
   }
 
   /** The same settings with other buffer sizes. */
   public TcpSettings withBuffers(int receiveBytes, int sendBytes) {
     return new TcpSettings(mssBytes, receiveBytes, sendBytes, initialRtoNanos, minRtoNanos,
-        maxRtoNanos, synAckRetries, dataRetries, timeWaitNanos);
+        maxRtoNanos, synAckRetries, dataRetries, timeWaitNanos, defaultPeerMssBytes);
   }
 
   private static void require(boolean condition, String expected, long actual) {

@@ -71,6 +71,15 @@ class TcpConnectionTest {
     }
 
     @Test
+    void assumesTheProtocolsDefaultMssWhenTheSynCarriesNone() {
+      // RFC 9293 §3.7.1: 536 over IPv4; RFC 8200 §5: 1220 over IPv6 (MTU 1280 less headers)
+      TcpConnection v4 = h.open(TcpSettings.forMtu(1500, false), ISS, h.segment().seq(IRS));
+      assertEquals(TcpSettings.DEFAULT_MSS_IPV4_BYTES, v4.sendMssBytes());
+      TcpConnection v6 = h.open(TcpSettings.forMtu(1500, true), ISS, h.segment().seq(IRS));
+      assertEquals(TcpSettings.DEFAULT_MSS_IPV6_BYTES, v6.sendMssBytes());
+    }
+
+    @Test
     void absorbsRetransmittedSyn() {
       held(SETTINGS);
       h.now += 1000 * MS;
