@@ -35,6 +35,13 @@ public final class RouterTopology implements AutoCloseable {
   public static final String APPLIANCE_SITE_SIDE = "198.18.10.2";
   public static final String APPLIANCE_ORIGIN_SIDE = "198.18.20.2";
   public static final String ORIGIN_HOST = "198.18.20.10";
+  /** The same hosts over IPv6 (RFC 5180's 2001:2::/48), for dual-stack flows. */
+  public static final String SITE_SUBNET_V6 = "2001:2:0:10::/64";
+  public static final String ORIGIN_SUBNET_V6 = "2001:2:0:20::/64";
+  public static final String SITE_HOST_V6 = "2001:2:0:10::10";
+  public static final String APPLIANCE_SITE_SIDE_V6 = "2001:2:0:10::2";
+  public static final String APPLIANCE_ORIGIN_SIDE_V6 = "2001:2:0:20::2";
+  public static final String ORIGIN_HOST_V6 = "2001:2:0:20::10";
   /** The TUN device the appliance's tunnel config must name: the site's traffic goes there. */
   public static final String TUN_DEVICE = "gh-site";
   private static final String ROUTING_TABLE = "100";
@@ -48,23 +55,25 @@ public final class RouterTopology implements AutoCloseable {
   /** Starts the three hosts; {@code applianceConfig} is the appliance's whole YAML file. */
   RouterTopology(String applianceConfig) throws IOException, InterruptedException {
     TestImages.ensureBuilt();
-    siteNet = subnet(SITE_SUBNET);
-    originNet = subnet(ORIGIN_SUBNET);
+    siteNet = subnet(SITE_SUBNET, SITE_SUBNET_V6);
+    originNet = subnet(ORIGIN_SUBNET, ORIGIN_SUBNET_V6);
     origin = originHost(originNet);
     appliance = applianceHost(siteNet, applianceConfig);
     site = siteHost(siteNet);
 
     origin.start();
     appliance.start();
-    join(appliance, originNet, APPLIANCE_ORIGIN_SIDE);
+    join(appliance, originNet, APPLIANCE_ORIGIN_SIDE, APPLIANCE_ORIGIN_SIDE_V6);
     site.start();
     routeSiteThroughAppliance(site, appliance);
   }
 
-  /** A Docker network with a fixed subnet, so that hosts can be given fixed addresses. */
-  public static Network subnet(String cidr) {
+  /** A dual-stack Docker network with fixed subnets, so that hosts get fixed addresses. */
+  public static Network subnet(String cidr, String cidrV6) {
     return Network.builder()
-        .createNetworkCmdModifier(cmd -> cmd.withIpam(new Ipam().withConfig(new Ipam.Config().withSubnet(cidr))))
+        .enableIpv6(true)
+        .createNetworkCmdModifier(cmd -> cmd.withIpam(new Ipam().withConfig(
+            new Ipam.Config().withSubnet(cidr), new Ipam.Config().withSubnet(cidrV6))))
         .build();
   }
 
@@ -73,7 +82,7 @@ public final class RouterTopology implements AutoCloseable {
     return new GenericContainer<>(TestImages.ORIGIN)
         .withNetwork(originNet)
         .withCreateContainerCmdModifier(cmd -> {
-          cmd.withIpv4Address(ORIGIN_HOST);
+          cmd.withIpv4Address(ORIGIN_HOST).withIpv6Address(ORIGIN_HOST_V6);
           // NET_ADMIN: tests make the origin silent on a port with nftables.
           cmd.getHostConfig().withCapAdd(Capability.NET_ADMIN);
         })
@@ -85,7 +94,7 @@ public final class RouterTopology implements AutoCloseable {
     return new GenericContainer<>(TestImages.SITE)
         .withNetwork(siteNet)
         .withCreateContainerCmdModifier(cmd -> {
-          cmd.withIpv4Address(SITE_HOST);
+          cmd.withIpv4Address(SITE_HOST).withIpv6Address(SITE_HOST_V6);
           cmd.getHostConfig().withCapAdd(Capability.NET_ADMIN);
         });
   }
@@ -99,12 +108,15 @@ public final class RouterTopology implements AutoCloseable {
         .withNetwork(siteNet)
         .withCopyToContainer(Transferable.of(applianceConfig), "/etc/gatehouse/gatehouse.yaml")
         .withCreateContainerCmdModifier(cmd -> {
-          cmd.withIpv4Address(APPLIANCE_SITE_SIDE);
+          cmd.withIpv4Address(APPLIANCE_SITE_SIDE).withIpv6Address(APPLIANCE_SITE_SIDE_V6);
           cmd.getHostConfig()
               .withCapAdd(Capability.NET_ADMIN, Capability.NET_RAW)
               .withDevices(Device.parse("/dev/net/tun"))
               .withSysctls(Map.of(
                   "net.ipv4.ip_forward", "1",
+                  "net.ipv6.conf.all.forwarding", "1",
+                  "net.ipv6.conf.all.disable_ipv6", "0",
+                  "net.ipv6.conf.default.disable_ipv6", "0",
                   "net.ipv4.conf.all.rp_filter", "0",
                   "net.ipv4.conf.default.rp_filter", "0",
                   "net.ipv4.ping_group_range", "0 2147483647"));
@@ -112,13 +124,13 @@ public final class RouterTopology implements AutoCloseable {
         .waitingFor(new HealthyOrExitedWait());
   }
 
-  /** Connects a started container to a second network at a fixed address. */
-  public static void join(GenericContainer<?> container, Network network, String address) {
+  /** Connects a started container to a second network at fixed addresses. */
+  public static void join(GenericContainer<?> container, Network network, String address, String addressV6) {
     DockerClientFactory.instance().client().connectToNetworkCmd()
         .withNetworkId(network.getId())
         .withContainerId(container.getContainerId())
         .withContainerNetwork(new ContainerNetwork().withIpamConfig(
-            new ContainerNetwork.Ipam().withIpv4Address(address)))
+            new ContainerNetwork.Ipam().withIpv4Address(address).withIpv6Address(addressV6)))
         .exec();
   }
 
@@ -134,6 +146,9 @@ public final class RouterTopology implements AutoCloseable {
     String siteInterface = interfaceWith(appliance, APPLIANCE_SITE_SIDE);
     run(appliance, "ip", "route", "add", "default", "dev", TUN_DEVICE, "table", ROUTING_TABLE);
     run(appliance, "ip", "rule", "add", "iif", siteInterface, "lookup", ROUTING_TABLE);
+    run(site, "ip", "-6", "route", "add", ORIGIN_SUBNET_V6, "via", APPLIANCE_SITE_SIDE_V6);
+    run(appliance, "ip", "-6", "route", "add", "default", "dev", TUN_DEVICE, "table", ROUTING_TABLE);
+    run(appliance, "ip", "-6", "rule", "add", "iif", siteInterface, "lookup", ROUTING_TABLE);
   }
 
   /** Runs a command in a container and fails with its output when it fails. */

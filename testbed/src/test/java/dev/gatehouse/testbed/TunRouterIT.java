@@ -56,12 +56,30 @@ class TunRouterIT {
     ExecResult accessLog = sh(topology.origin, "tail -n 1 /var/log/nginx/access.log");
     assertTrue(accessLog.getStdout().startsWith(RouterTopology.APPLIANCE_ORIGIN_SIDE + " "), accessLog.getStdout());
 
-    String record = awaitRecord("\"DestinationPort\":80", "\"ConnectionCloseReason\":\"CLIENT_CLOSED\"");
+    String record = awaitRecord("\"DestinationIP\":\"" + ORIGIN + "\"", "\"DestinationPort\":80",
+        "\"ConnectionCloseReason\":\"CLIENT_CLOSED\"");
     assertTrue(record.contains("\"TunnelType\":\"tun\""), record);
     assertTrue(record.contains("\"SourceIP\":\"" + RouterTopology.SITE_HOST + "\""), record);
     assertTrue(record.contains("\"EgressIP\":\"" + RouterTopology.APPLIANCE_ORIGIN_SIDE + "\""), record);
     assertTrue(record.contains("\"OriginTCPHandshakeDurationMs\""), record);
     assertTrue(record.contains("\"ClientTCPHandshakeDurationMs\""), record);
+  }
+
+  @Test
+  void curlFetchesAPageOverIpv6ThroughGatehouse() throws Exception {
+    String origin6 = RouterTopology.ORIGIN_HOST_V6;
+    ExecResult curl = sh(topology.site, "curl -sS -g --max-time 10 'http://[" + origin6 + "]/'");
+    assertEquals(0, curl.getExitCode(), curl.getStderr());
+    assertEquals("gatehouse origin\n", curl.getStdout());
+    ExecResult accessLog = sh(topology.origin, "tail -n 1 /var/log/nginx/access.log");
+    assertTrue(accessLog.getStdout().startsWith(RouterTopology.APPLIANCE_ORIGIN_SIDE_V6 + " "), accessLog.getStdout());
+
+    ExecResult echo = sh(topology.site, "echo gatehouse-udp6 | socat -t 3 - 'UDP6:[" + origin6 + "]:7'");
+    assertEquals("gatehouse-udp6\n", echo.getStdout(), echo.getStderr());
+    ExecResult ping = sh(topology.site, "ping -6 -c 2 -i 0.2 -W 2 " + origin6);
+    assertTrue(ping.getStdout().contains("2 received"), ping.getStdout() + ping.getStderr());
+    String record = awaitRecord("\"DestinationIP\":\"" + origin6 + "\"", "\"Transport\":\"tcp\"");
+    assertTrue(record.contains("\"SourceIP\":\"" + RouterTopology.SITE_HOST_V6 + "\""), record);
   }
 
   @Test

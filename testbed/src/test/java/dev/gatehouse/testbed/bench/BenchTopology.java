@@ -36,12 +36,16 @@ import org.testcontainers.images.builder.Transferable;
 public final class BenchTopology implements AutoCloseable {
   public static final String HAPROXY_SITE_SIDE = "198.18.10.3";
   public static final String HAPROXY_ORIGIN_SIDE = "198.18.20.3";
+  public static final String HAPROXY_SITE_SIDE_V6 = "2001:2:0:10::3";
+  public static final String HAPROXY_ORIGIN_SIDE_V6 = "2001:2:0:20::3";
   private static final String HAPROXY_CONFIG_PATH = "/etc/haproxy/bench.cfg";
   private static final int APPLIANCE_OUTPUT_LINES = 15;
   private static final Logger LOG = LoggerFactory.getLogger(BenchTopology.class);
 
-  private final Network siteNet = RouterTopology.subnet(RouterTopology.SITE_SUBNET);
-  private final Network originNet = RouterTopology.subnet(RouterTopology.ORIGIN_SUBNET);
+  private final Network siteNet = RouterTopology.subnet(RouterTopology.SITE_SUBNET,
+      RouterTopology.SITE_SUBNET_V6);
+  private final Network originNet = RouterTopology.subnet(RouterTopology.ORIGIN_SUBNET,
+      RouterTopology.ORIGIN_SUBNET_V6);
   private final GenericContainer<?> origin = RouterTopology.originHost(originNet);
   private final GenericContainer<?> site = RouterTopology.siteHost(siteNet);
   private final GenericContainer<?> haproxy = haproxyHost(siteNet);
@@ -96,7 +100,7 @@ public final class BenchTopology implements AutoCloseable {
     origin.start();
     site.start();
     haproxy.start();
-    RouterTopology.join(haproxy, originNet, HAPROXY_ORIGIN_SIDE);
+    RouterTopology.join(haproxy, originNet, HAPROXY_ORIGIN_SIDE, HAPROXY_ORIGIN_SIDE_V6);
     String version = RouterTopology.run(haproxy, "haproxy", "-v").getStdout().lines().findFirst().orElse("");
     // "HAProxy version 2.6.12-1+deb12u3 2025/10/03 - https://haproxy.org/"
     String[] words = version.split("\\s+");
@@ -116,7 +120,7 @@ public final class BenchTopology implements AutoCloseable {
           + "configuration (" + rootMessage(e) + "); its last output:\n" + tail(applianceOutput.toString()));
     }
     try {
-      RouterTopology.join(appliance, originNet, APPLIANCE_ORIGIN_SIDE);
+      RouterTopology.join(appliance, originNet, APPLIANCE_ORIGIN_SIDE, RouterTopology.APPLIANCE_ORIGIN_SIDE_V6);
       RouterTopology.routeSiteThroughAppliance(site, appliance);
     } catch (AssertionError | RuntimeException e) {
       return Optional.of("the site could not be routed into the appliance's TUN device " + TUN_DEVICE
@@ -155,7 +159,8 @@ public final class BenchTopology implements AutoCloseable {
   private static GenericContainer<?> haproxyHost(Network siteNet) {
     return new GenericContainer<>(TestImages.HAPROXY)
         .withNetwork(siteNet)
-        .withCreateContainerCmdModifier(cmd -> cmd.withIpv4Address(HAPROXY_SITE_SIDE))
+        .withCreateContainerCmdModifier(cmd -> cmd.withIpv4Address(HAPROXY_SITE_SIDE)
+            .withIpv6Address(HAPROXY_SITE_SIDE_V6))
         .withCopyToContainer(Transferable.of(haproxyConfig()), HAPROXY_CONFIG_PATH)
         .withExposedPorts(ConnectionRateBenchmark.HTTP_PORT, TcpThroughputBenchmark.IPERF3_PORT)
         .waitingFor(Wait.forListeningPort());
