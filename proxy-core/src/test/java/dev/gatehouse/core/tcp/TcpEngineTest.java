@@ -99,6 +99,45 @@ class TcpEngineTest {
   }
 
   @Test
+  void aClientThatReadsNothingStopsTheOriginInsteadOfFillingMemory() throws Exception {
+    start(TcpProxySettings.defaults());
+    try (ServerSocket listener = new ServerSocket(0, 1, origin)) {
+      int port = listener.getLocalPort();
+      send(port, CLIENT_ISN, 0, TcpSegment.FLAG_SYN, new byte[0]);
+      try (Socket accepted = listener.accept()) {
+        Segment synAck = Segment.read(returnPath.take());
+        // The client acknowledges the handshake, then never acknowledges data.
+        send(port, CLIENT_ISN + 1, synAck.seq + 1, TcpSegment.FLAG_ACK, new byte[0]);
+
+        java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+        Thread writer = Thread.ofPlatform().daemon().start(() -> {
+          byte[] chunk = new byte[64 * 1024];
+          try {
+            OutputStream out = accepted.getOutputStream();
+            for (int i = 0; i < 1024; i++) { // 64 MiB, far more than every buffer on the way
+              out.write(chunk);
+              written.addAndGet(chunk.length);
+            }
+          } catch (java.io.IOException e) {
+            // the flow was torn down at the end of the test
+          }
+        });
+        Thread.sleep(1_500);
+        long stalledAt = written.get();
+        Thread.sleep(500);
+
+        // The origin's writes stopped: the appliance holds the client's send buffer, and the
+        // kernel buffers of the origin socket pair, no more.
+        assertEquals(stalledAt, written.get(), "the origin kept writing");
+        assertTrue(stalledAt < 32L * 1024 * 1024, "the origin wrote " + stalledAt + " bytes");
+        accepted.shutdownOutput();
+        accepted.setSoLinger(true, 0);
+        writer.interrupt();
+      }
+    }
+  }
+
+  @Test
   void proxiesOverIpv6() throws Exception {
     start(TcpProxySettings.defaults());
     InetAddress client6 = address("2001:2::2");
