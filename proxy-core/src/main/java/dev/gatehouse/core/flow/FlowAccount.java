@@ -37,6 +37,16 @@ public final class FlowAccount {
     packetsReceived++;
   }
 
+  /** Counts payload bytes that reached the origin, apart from the packets that carried them. */
+  public void addBytesSent(int payloadBytes) {
+    bytesSent += payloadBytes;
+  }
+
+  /** Counts payload bytes the origin sent, apart from the packets that carry them. */
+  public void addBytesReceived(int payloadBytes) {
+    bytesReceived += payloadBytes;
+  }
+
   /** The time from the client's first packet to its established flow (TCP). */
   public void clientHandshake(long millis) {
     clientHandshakeMillis = millis;

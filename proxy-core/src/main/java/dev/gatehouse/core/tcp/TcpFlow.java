@@ -114,7 +114,7 @@ final class TcpFlow implements Flow, TcpOutput {
       return;
     }
     idleTimer.touch();
-    countFromClient(segment.payloadLengthBytes());
+    countFromClient(0); // bytes are counted once, in order, as they are delivered
     connection.onSegment(segment, now);
     afterConnection();
   }
@@ -238,12 +238,13 @@ final class TcpFlow implements Flow, TcpOutput {
     ByteBuf packet = loop.writer().tcp(key.destination(), key.destinationPort(), key.source(),
         key.sourcePort(), header.sequenceNumber(), header.acknowledgmentNumber(), header.flags(),
         header.window(), options, payload);
-    account.countReceived(dataLengthBytes);
+    account.countReceived(0); // bytes are counted once, as the origin sends them
     loop.sendToClient(from, packet);
   }
 
   @Override
   public void deliver(ByteBuf data) {
+    account.addBytesSent(data.readableBytes());
     toOrigin.add(data);
   }
 
@@ -404,6 +405,7 @@ final class TcpFlow implements Flow, TcpOutput {
         return;
       }
       idleTimer.touch();
+      account.addBytesReceived(data.readableBytes());
       toClient.add(data);
       pumpToClient();
       afterConnection();

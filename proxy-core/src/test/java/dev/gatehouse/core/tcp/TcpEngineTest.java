@@ -94,6 +94,13 @@ class TcpEngineTest {
         Segment data = nextWithPayload();
         assertEquals("pong", new String(data.payload, StandardCharsets.US_ASCII));
         assertEquals(serverNext, data.seq);
+
+        // Bytes are counted once each way, whatever was resent: 4 up, 4 down.
+        dispatcher.close();
+        ActivityRecord record = activityLog.await(r -> true, 5_000);
+        assertEquals(CloseReason.PROXY_SHUTDOWN, record.closeReason());
+        assertEquals(4, record.bytesSent());
+        assertEquals(4, record.bytesReceived());
       }
     }
   }
