@@ -1,12 +1,10 @@
 package dev.gatehouse.core.icmp;
 
+import dev.gatehouse.core.flow.DatagramOriginFlow;
 import dev.gatehouse.core.flow.DropReason;
-import dev.gatehouse.core.flow.Flow;
-import dev.gatehouse.core.flow.FlowAccount;
 import dev.gatehouse.core.flow.FlowKey;
 import dev.gatehouse.core.flow.FlowLoop;
 import dev.gatehouse.core.flow.HopRelay;
-import dev.gatehouse.core.flow.IdleTimer;
 import dev.gatehouse.core.linux.ErrorQueue;
 import dev.gatehouse.core.linux.ErrorQueue.QueuedError;
 import dev.gatehouse.core.linux.PingSocket;
@@ -16,21 +14,14 @@ import dev.gatehouse.core.tunnel.TunnelContext;
 import dev.gatehouse.core.wire.Icmpv4Message;
 import dev.gatehouse.core.wire.Icmpv6Message;
 import dev.gatehouse.core.wire.IpPacket;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
-import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One echo flow: a client's echo requests to one destination with one identifier, sent
@@ -50,72 +41,47 @@ import org.slf4j.LoggerFactory;
  * on; an unreachable from the destination itself is relayed and ends the flow as
  * {@link CloseReason#ORIGIN_UNREACHABLE}.
  */
-final class EchoFlow implements Flow {
+final class EchoFlow extends DatagramOriginFlow {
 
-  private static final Logger log = LoggerFactory.getLogger(EchoFlow.class);
-
-  private final FlowKey key;
-  private final TunnelContext from;
-  private final FlowLoop loop;
   private final IcmpSettings settings;
-  private final ActivityLog activityLog;
-  private final Runnable onEnd;
-  private final FlowAccount account = new FlowAccount();
-  private final IdleTimer idleTimer;
   private final InetSocketAddress destination;
-  private EpollDatagramChannel channel;
-  private InetSocketAddress egress;
-  private HopRelay hops;
   // The client's requests in flight, whole, to quote in an ICMP error about one of them.
   private final SentEchoes sent = new SentEchoes();
-  private boolean closed;
 
   EchoFlow(FlowKey key, TunnelContext from, FlowLoop loop, IcmpSettings settings,
       ActivityLog activityLog, Runnable onEnd) {
-    this.key = key;
-    this.from = from;
-    this.loop = loop;
+    super(key, from, loop, settings.idleTimeout(), activityLog, onEnd);
     this.settings = settings;
-    this.activityLog = activityLog;
-    this.onEnd = onEnd;
     this.destination = new InetSocketAddress(key.destination(), 0);
-    this.idleTimer = new IdleTimer(loop.eventLoop(), settings.idleTimeout().toNanos(),
-        () -> close(CloseReason.CLIENT_IDLE_TIMEOUT));
   }
 
   /** Opens the ping socket and registers it on the flow's loop; false if that failed. */
   boolean open() {
+    EpollDatagramChannel channel;
     try {
       channel = new EpollDatagramChannel(openPingSocket());
     } catch (IOException e) {
       log.debug("tunnel={} flow={} event=ping-socket-unavailable cause=\"{}\"", from.name(),
           account.sessionId(), e.getMessage());
-      onEnd.run();
+      abandon();
       return false;
     }
-    ChannelFuture registered = new Bootstrap()
-        .group(loop.eventLoop())
-        .channelFactory(() -> channel)
-        .handler(new PingHandler())
-        .register();
+    ChannelFuture registered = register(channel);
     if (!registered.isSuccess()) {
       log.debug("tunnel={} flow={} event=ping-socket-unavailable cause={}", from.name(),
           account.sessionId(), String.valueOf(registered.cause()));
-      channel.close();
-      onEnd.run();
+      abandon();
       return false;
     }
     try {
-      hops = HopRelay.attach(channel, !key.isIpv4(), "ping socket");
+      attachHopRelay("ping socket");
     } catch (IOException e) {
       log.debug("tunnel={} flow={} event=ping-socket-unavailable cause=\"{}\"", from.name(),
           account.sessionId(), e.getMessage());
-      channel.close();
-      onEnd.run();
+      abandon();
       return false;
     }
-    egress = channel.localAddress();
-    idleTimer.start();
+    started();
     return true;
   }
 
@@ -146,10 +112,10 @@ final class EchoFlow implements Flow {
   /** One echo request from the client: sent as it is; the kernel sets id and checksum. */
   @Override
   public void receive(IpPacket packet) {
-    if (closed) {
+    if (isClosed()) {
       return;
     }
-    if (!channel.isWritable()) {
+    if (!channel().isWritable()) {
       loop.drop(from, DropReason.ORIGIN_SEND_FAILED);
       return;
     }
@@ -158,30 +124,13 @@ final class EchoFlow implements Flow {
     applyHopLimit(packet.hopLimit());
     idleTimer.touch();
     account.countSent(messageBytes - Icmpv4Message.HEADER_LENGTH_BYTES);
-    ByteBuf request = packet.buffer().retainedSlice(packet.payloadOffset(), messageBytes);
-    // One reference more, for a second try: an ICMP error queued for an earlier request
-    // fails the next send on the socket (sock_error in the kernel's send path).
-    request.retain();
-    channel.writeAndFlush(new DatagramPacket(request, destination)).addListener(sent -> {
-      if (sent.isSuccess() || closed) {
-        request.release();
-      } else if (hops != null && relayQueuedErrors() && !closed) {
-        channel.writeAndFlush(new DatagramPacket(request, destination), channel.voidPromise());
-      } else {
-        request.release();
-        originError(sent.cause());
-      }
-    });
+    sendToOrigin(packet.buffer().retainedSlice(packet.payloadOffset(), messageBytes));
   }
 
-  private void applyHopLimit(int hopLimit) {
-    try {
-      hops.applyHopLimit(hopLimit);
-    } catch (IOException e) {
-      // The request still goes, with the hop limit set before.
-      log.debug("tunnel={} flow={} event=hop-limit-unset hopLimit={} cause=\"{}\"", from.name(),
-          account.sessionId(), hopLimit, e.getMessage());
-    }
+  /** The ping socket is not connected: each request names the destination. */
+  @Override
+  protected Object originMessage(ByteBuf request) {
+    return new DatagramPacket(request, destination);
   }
 
   /** Keeps the request by its sequence number, which the ping socket sends unchanged. */
@@ -191,6 +140,13 @@ final class EchoFlow implements Flow {
     int sequence = packet.buffer().getUnsignedShort(
         packet.payloadOffset() + Icmpv4Message.SEQUENCE_NUMBER_OFFSET);
     sent.remember(sequence, packet.buffer().retainedSlice(start, end - start));
+  }
+
+  @Override
+  protected void fromOrigin(Object message) {
+    if (message instanceof DatagramPacket datagram) {
+      fromOrigin(datagram);
+    }
   }
 
   private void fromOrigin(DatagramPacket datagram) {
@@ -213,45 +169,8 @@ final class EchoFlow implements Flow {
         key.destination(), key.source(), key.sourcePort(), sequence, data));
   }
 
-  /**
-   * Reads the replies that came while an error was queued: the edge-triggered loop will
-   * not signal them again.
-   */
-  private void readPendingReplies() {
-    try {
-      hops.readPending(channel.alloc(), datagram -> {
-        try {
-          if (!closed) {
-            fromOrigin(datagram);
-          }
-        } finally {
-          datagram.release();
-        }
-      }, this::originIcmpError);
-    } catch (IOException e) {
-      log.debug("tunnel={} flow={} event=pending-read-failed cause=\"{}\"", from.name(),
-          account.sessionId(), e.getMessage());
-      close(CloseReason.ORIGIN_ERROR);
-    }
-  }
-
-  /** Takes the socket's queued ICMP errors and acts on each; false if there were none. */
-  private boolean relayQueuedErrors() {
-    try {
-      return hops.drain(this::originIcmpError) > 0;
-    } catch (IOException e) {
-      log.debug("tunnel={} flow={} event=error-queue-unreadable cause=\"{}\"", from.name(),
-          account.sessionId(), e.getMessage());
-      close(CloseReason.ORIGIN_ERROR);
-      return true;
-    }
-  }
-
-  private void originIcmpError(QueuedError error) {
-    if (closed) {
-      return;
-    }
-    HopRelay.Verdict verdict = HopRelay.verdict(error, key.destination());
+  @Override
+  protected void actOnOriginIcmp(QueuedError error, HopRelay.Verdict verdict) {
     log.debug("tunnel={} flow={} event=origin-icmp type={} code={} offender={} sequence={} "
         + "verdict={}", from.name(), account.sessionId(), error.type(), error.code(),
         error.offender(), error.quotedSequence(), verdict);
@@ -266,15 +185,13 @@ final class EchoFlow implements Flow {
   }
 
   /**
-   * The hop's error, from the hop, about the client's request whose sequence number the
-   * error quotes: with several probes in flight (traceroute -I sends up to 16 at once) it
-   * need not be the last one. An error about a request no longer kept is dropped, rather
-   * than quoting another request and misleading the client about the hop.
+   * The client's request whose sequence number the error quotes: with several probes in
+   * flight (traceroute -I sends up to 16 at once) it need not be the last one. An error
+   * about a request no longer kept is dropped, rather than quoting another request and
+   * misleading the client about the hop.
    */
-  private void relayToClient(QueuedError error) {
-    if ((error.offender() instanceof Inet4Address) != key.isIpv4()) {
-      return;
-    }
+  @Override
+  protected ByteBuf quotedPacket(QueuedError error) {
     ByteBuf request = error.quotedSequence() == ErrorQueue.NO_SEQUENCE
         ? null
         : sent.find(error.quotedSequence());
@@ -282,59 +199,12 @@ final class EchoFlow implements Flow {
       log.debug("tunnel={} flow={} event=origin-icmp-unmatched sequence={}", from.name(),
           account.sessionId(), error.quotedSequence());
       loop.drop(from, DropReason.UNMATCHED_ORIGIN_ERROR);
-      return;
     }
-    ByteBuf relayed = loop.writer().icmpError(error.type(), error.code(), error.offender(),
-        request, request.readerIndex(), request.readableBytes());
-    loop.sendToClient(from, relayed);
+    return request;
   }
 
   @Override
-  public void close(CloseReason reason) {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    idleTimer.cancel();
+  protected void forgetClientPackets() {
     sent.clear();
-    channel.close();
-    loop.table().remove(key, this);
-    onEnd.run();
-    activityLog.record(account.endRecord(key, from, egress, reason));
-    log.debug("tunnel={} flow={} event=end reason={}", from.name(), account.sessionId(), reason);
-  }
-
-  /** The ping socket's events, on the flow's loop. */
-  private final class PingHandler extends ChannelInboundHandlerAdapter {
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object message) {
-      try {
-        if (!closed && message instanceof DatagramPacket datagram) {
-          fromOrigin(datagram);
-        }
-      } finally {
-        ReferenceCountUtil.release(message);
-      }
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      originError(cause);
-    }
-  }
-
-  /** The socket reported an error: queued ICMP errors are acted on, else the flow ends. */
-  private void originError(Throwable cause) {
-    if (closed) {
-      return;
-    }
-    if (relayQueuedErrors()) {
-      readPendingReplies();
-      return;
-    }
-    log.debug("tunnel={} flow={} event=origin-error cause={}", from.name(),
-        account.sessionId(), cause.toString());
-    close(CloseReason.ORIGIN_ERROR);
   }
 }

@@ -1,8 +1,7 @@
 package dev.gatehouse.core.udp;
 
+import dev.gatehouse.core.flow.DatagramOriginFlow;
 import dev.gatehouse.core.flow.DropReason;
-import dev.gatehouse.core.flow.Flow;
-import dev.gatehouse.core.flow.FlowAccount;
 import dev.gatehouse.core.flow.FlowKey;
 import dev.gatehouse.core.flow.FlowLoop;
 import dev.gatehouse.core.flow.HopRelay;
@@ -16,22 +15,14 @@ import dev.gatehouse.core.tunnel.TunnelContext;
 import dev.gatehouse.core.wire.IcmpError;
 import dev.gatehouse.core.wire.IpPacket;
 import dev.gatehouse.core.wire.UdpDatagram;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.epoll.EpollDatagramChannel;
-import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
-import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One UDP flow: the client's datagrams go out, payload only, through a socket of ours
@@ -55,35 +46,16 @@ import org.slf4j.LoggerFactory;
  * ends it as {@link CloseReason#ORIGIN_UNREACHABLE}. On NIO datagrams keep the kernel's
  * default TTL and only the port unreachable is seen.
  */
-final class UdpSession implements Flow {
+final class UdpSession extends DatagramOriginFlow {
 
-  private static final Logger log = LoggerFactory.getLogger(UdpSession.class);
-
-  private final FlowKey key;
-  private final TunnelContext from;
-  private final FlowLoop loop;
   private final UdpSettings settings;
-  private final ActivityLog activityLog;
-  private final Runnable onEnd;
-  private final FlowAccount account = new FlowAccount();
-  private final IdleTimer idleTimer;
-  private DatagramChannel channel;
-  private InetSocketAddress egress;
-  private HopRelay hops; // null on NIO
   // The client's latest datagram, whole, to quote in an ICMP error about it.
   private ByteBuf lastClientPacket;
-  private boolean closed;
 
   UdpSession(FlowKey key, TunnelContext from, FlowLoop loop, UdpSettings settings,
       ActivityLog activityLog, Runnable onEnd) {
-    this.key = key;
-    this.from = from;
-    this.loop = loop;
+    super(key, from, loop, settings.idleTimeout(), activityLog, onEnd);
     this.settings = settings;
-    this.activityLog = activityLog;
-    this.onEnd = onEnd;
-    this.idleTimer = new IdleTimer(loop.eventLoop(), settings.idleTimeout().toNanos(),
-        () -> close(CloseReason.CLIENT_IDLE_TIMEOUT));
   }
 
   /**
@@ -92,34 +64,28 @@ final class UdpSession implements Flow {
    * known here; the session is then over and has released everything.
    */
   boolean connect() {
-    channel = OriginChannels.newDatagramChannel(loop.eventLoop(), key.destination());
-    ChannelFuture registered = new Bootstrap()
-        .group(loop.eventLoop())
-        .channelFactory(() -> channel)
-        .handler(new OriginHandler())
-        .register();
+    ChannelFuture registered =
+        register(OriginChannels.newDatagramChannel(loop.eventLoop(), key.destination()));
     try {
       if (!registered.isSuccess()) {
         throw new IOException("cannot register the origin socket", registered.cause());
       }
       bindToInterface();
-      hops = HopRelay.attach(channel, !key.isIpv4(), "UDP origin socket");
-      ChannelFuture connected = channel.connect(
+      attachHopRelay("UDP origin socket");
+      ChannelFuture connected = channel().connect(
           new InetSocketAddress(key.destination(), key.destinationPort()), localAddress());
       if (!connected.isSuccess()) {
         throw new IOException("cannot connect to the origin", connected.cause());
       }
-      egress = channel.localAddress();
     } catch (IOException e) {
       log.debug("tunnel={} flow={} event=origin-unavailable cause={}", from.name(),
           account.sessionId(), String.valueOf(e.getCause() == null ? e : e.getCause()));
-      channel.close();
-      onEnd.run();
+      abandon();
       return false;
     }
-    idleTimer.start();
+    started();
     log.debug("tunnel={} flow={} event=start source={} destination={} egress={}", from.name(),
-        account.sessionId(), key.source(), key.destination(), egress);
+        account.sessionId(), key.source(), key.destination(), egress());
     return true;
   }
 
@@ -127,7 +93,7 @@ final class UdpSession implements Flow {
     if (settings.interfaceName() == null) {
       return;
     }
-    if (!(channel instanceof EpollDatagramChannel epoll)) {
+    if (!(channel() instanceof EpollDatagramChannel epoll)) {
       throw new IOException("binding to interface " + settings.interfaceName()
           + " needs the epoll transport");
     }
@@ -141,7 +107,7 @@ final class UdpSession implements Flow {
 
   @Override
   public void receive(IpPacket packet) {
-    if (closed) {
+    if (isClosed()) {
       return;
     }
     ByteBuf buffer = packet.buffer();
@@ -150,40 +116,20 @@ final class UdpSession implements Flow {
     int payloadBytes = udpLength - UdpDatagram.HEADER_LENGTH_BYTES;
     rememberClientPacket(packet);
 
-    if (!channel.isWritable()) {
+    if (!channel().isWritable()) {
       loop.drop(from, DropReason.ORIGIN_SEND_FAILED);
       return;
     }
     idleTimer.touch();
     applyHopLimit(packet.hopLimit());
     account.countSent(payloadBytes);
-    ByteBuf payload = buffer.retainedSlice(udpOffset + UdpDatagram.HEADER_LENGTH_BYTES, payloadBytes);
-    // One reference more, for a second try: an ICMP error queued for an earlier datagram
-    // fails the next send on the socket (sock_error in the kernel's send path).
-    payload.retain();
-    channel.writeAndFlush(payload).addListener(sent -> {
-      if (sent.isSuccess() || closed) {
-        payload.release();
-      } else if (hops != null && relayQueuedErrors() && !closed) {
-        channel.writeAndFlush(payload, channel.voidPromise());
-      } else {
-        payload.release();
-        originError(sent.cause());
-      }
-    });
+    sendToOrigin(buffer.retainedSlice(udpOffset + UdpDatagram.HEADER_LENGTH_BYTES, payloadBytes));
   }
 
-  private void applyHopLimit(int hopLimit) {
-    if (hops == null) {
-      return;
-    }
-    try {
-      hops.applyHopLimit(hopLimit);
-    } catch (IOException e) {
-      // The datagram still goes, with the hop limit set before.
-      log.debug("tunnel={} flow={} event=hop-limit-unset hopLimit={} cause=\"{}\"", from.name(),
-          account.sessionId(), hopLimit, e.getMessage());
-    }
+  /** The connected socket sends the payload as it is. */
+  @Override
+  protected Object originMessage(ByteBuf payload) {
+    return payload;
   }
 
   private void rememberClientPacket(IpPacket packet) {
@@ -193,6 +139,15 @@ final class UdpSession implements Flow {
       lastClientPacket.release();
     }
     lastClientPacket = packet.buffer().retainedSlice(start, end - start);
+  }
+
+  @Override
+  protected void fromOrigin(Object message) {
+    if (message instanceof DatagramPacket datagram) {
+      fromOrigin(datagram.content());
+    } else if (message instanceof ByteBuf payload) {
+      fromOrigin(payload);
+    }
   }
 
   private void fromOrigin(ByteBuf payload) {
@@ -213,48 +168,8 @@ final class UdpSession implements Flow {
     close(CloseReason.PROXY_CONN_REFUSED);
   }
 
-  /**
-   * Reads the datagrams that came while an error was queued: the edge-triggered loop will
-   * not signal them again.
-   */
-  private void readPendingReplies() {
-    try {
-      hops.readPending(channel.alloc(), datagram -> {
-        try {
-          if (!closed) {
-            fromOrigin(datagram.content());
-          }
-        } finally {
-          datagram.release();
-        }
-      }, this::originIcmpError);
-    } catch (IOException e) {
-      log.debug("tunnel={} flow={} event=pending-read-failed cause=\"{}\"", from.name(),
-          account.sessionId(), e.getMessage());
-      close(CloseReason.ORIGIN_ERROR);
-    }
-  }
-
-  /**
-   * Takes the socket's queued ICMP errors and acts on each; false if there were none, so
-   * that the error that woke us is handled as without a relay.
-   */
-  private boolean relayQueuedErrors() {
-    try {
-      return hops.drain(this::originIcmpError) > 0;
-    } catch (IOException e) {
-      log.debug("tunnel={} flow={} event=error-queue-unreadable cause=\"{}\"", from.name(),
-          account.sessionId(), e.getMessage());
-      close(CloseReason.ORIGIN_ERROR);
-      return true;
-    }
-  }
-
-  private void originIcmpError(QueuedError error) {
-    if (closed) {
-      return;
-    }
-    HopRelay.Verdict verdict = HopRelay.verdict(error, key.destination());
+  @Override
+  protected void actOnOriginIcmp(QueuedError error, HopRelay.Verdict verdict) {
     log.debug("tunnel={} flow={} event=origin-icmp type={} code={} offender={} verdict={}",
         from.name(), account.sessionId(), error.type(), error.code(), error.offender(), verdict);
     switch (verdict) {
@@ -268,77 +183,27 @@ final class UdpSession implements Flow {
     }
   }
 
-  /** The hop's error, from the hop, about the client's last datagram. */
-  private void relayToClient(QueuedError error) {
-    if (lastClientPacket == null || (error.offender() instanceof Inet4Address) != key.isIpv4()) {
-      return;
-    }
-    ByteBuf relayed = loop.writer().icmpError(error.type(), error.code(), error.offender(),
-        lastClientPacket, lastClientPacket.readerIndex(), lastClientPacket.readableBytes());
-    loop.sendToClient(from, relayed);
+  /** A relayed error quotes the client's last datagram. */
+  @Override
+  protected ByteBuf quotedPacket(QueuedError error) {
+    return lastClientPacket;
   }
 
   @Override
-  public void close(CloseReason reason) {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    idleTimer.cancel();
+  protected void forgetClientPackets() {
     if (lastClientPacket != null) {
       lastClientPacket.release();
       lastClientPacket = null;
     }
-    channel.close();
-    loop.table().remove(key, this);
-    onEnd.run();
-    activityLog.record(account.endRecord(key, from, egress, reason));
-    log.debug("tunnel={} flow={} event=end reason={}", from.name(), account.sessionId(), reason);
   }
 
-  /** The origin socket's events, on the session's loop. */
-  private final class OriginHandler extends ChannelInboundHandlerAdapter {
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object message) {
-      try {
-        if (closed) {
-          return;
-        }
-        if (message instanceof DatagramPacket datagram) {
-          fromOrigin(datagram.content());
-        } else if (message instanceof ByteBuf payload) {
-          fromOrigin(payload);
-        }
-      } finally {
-        ReferenceCountUtil.release(message);
-      }
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      originError(cause);
-    }
-  }
-
-  /**
-   * The socket reported an error: queued ICMP errors are acted on; without a queue, a port
-   * unreachable refuses the session and anything else ends it.
-   */
-  private void originError(Throwable cause) {
-    if (closed) {
-      return;
-    }
-    if (hops != null && relayQueuedErrors()) {
-      readPendingReplies();
-      return;
-    }
+  /** Without a queued error to explain it, a port unreachable refuses the session. */
+  @Override
+  protected void transportError(Throwable cause) {
     if (cause instanceof PortUnreachableException) {
       originRefused();
-      return;
+    } else {
+      super.transportError(cause);
     }
-    log.debug("tunnel={} flow={} event=origin-error cause={}", from.name(),
-        account.sessionId(), cause.toString());
-    close(CloseReason.ORIGIN_ERROR);
   }
 }
