@@ -269,7 +269,7 @@ final class TcpFlow implements Flow, TcpOutput {
   // ---- after each connection call: carry out what it asked ----
 
   private void afterConnection() {
-    if (!established && connection.state() == TcpState.ESTABLISHED) {
+    if (!established && synchronizedState(connection.state())) {
       established = true;
       account.clientHandshake(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
       origin.config().setAutoRead(true);
@@ -307,6 +307,14 @@ final class TcpFlow implements Flow, TcpOutput {
       return;
     }
     rescheduleTimer();
+  }
+
+  /**
+   * Whether the client's handshake completed: ESTABLISHED, or a state past it that one
+   * segment can reach at once (an ACK of our SYN-ACK that also carries the client's FIN).
+   */
+  private static boolean synchronizedState(TcpState state) {
+    return state != TcpState.SYN_HELD && state != TcpState.SYN_RECEIVED && state != TcpState.CLOSED;
   }
 
   /** Offers what the origin sent to the client's send buffer, in order. */

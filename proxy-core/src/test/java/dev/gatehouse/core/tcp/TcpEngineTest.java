@@ -145,6 +145,26 @@ class TcpEngineTest {
   }
 
   @Test
+  void aClientThatHalfClosesWithItsHandshakeAckStillGetsTheOriginsBytes() throws Exception {
+    start(TcpProxySettings.defaults());
+    try (ServerSocket listener = new ServerSocket(0, 1, origin)) {
+      int port = listener.getLocalPort();
+      send(port, CLIENT_ISN, 0, TcpSegment.FLAG_SYN, new byte[0]);
+      try (Socket accepted = listener.accept()) {
+        Segment synAck = Segment.read(returnPath.take());
+        // ACK of the SYN-ACK and FIN in one segment: ESTABLISHED and CLOSE-WAIT at once.
+        send(port, CLIENT_ISN + 1, synAck.seq + 1, TcpSegment.FLAG_ACK | TcpSegment.FLAG_FIN, new byte[0]);
+
+        accepted.setSoTimeout(2_000);
+        assertEquals(-1, accepted.getInputStream().read(), "the client's FIN reached the origin");
+        accepted.getOutputStream().write("late".getBytes(StandardCharsets.US_ASCII));
+        accepted.getOutputStream().flush();
+        assertEquals("late", new String(nextWithPayload().payload, StandardCharsets.US_ASCII));
+      }
+    }
+  }
+
+  @Test
   void proxiesOverIpv6() throws Exception {
     start(TcpProxySettings.defaults());
     InetAddress client6 = address("2001:2::2");
