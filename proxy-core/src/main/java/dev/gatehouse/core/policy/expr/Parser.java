@@ -189,17 +189,19 @@ final class Parser {
 
   private static void checkOperatorApplies(Token operator, Field field, FieldType type)
       throws ExpressionException {
+    // inside any(), the operand is one element: net.sni.domains[*]
+    String operand = field.type() == FieldType.STRING_ARRAY ? field + "[*]" : field.toString();
     boolean ordering = switch (operator.kind()) {
       case GT, GE, LT, LE -> true;
       default -> false;
     };
     if (ordering && type != FieldType.INTEGER) {
       throw new ExpressionException(operator.column(), "'" + operator.text()
-          + "' needs an integer field; " + field + " is " + type.description());
+          + "' needs an integer field; " + operand + " is " + type.description());
     }
     if (operator.kind() == Kind.MATCHES && type != FieldType.STRING) {
       throw new ExpressionException(operator.column(),
-          "'matches' needs a string field; " + field + " is " + type.description());
+          "'matches' needs a string field; " + operand + " is " + type.description());
     }
   }
 
