@@ -3,7 +3,6 @@ package dev.gatehouse.core.policy.expr;
 import java.net.InetAddress;
 import java.util.Arrays;
 import java.util.function.LongPredicate;
-import java.util.function.Predicate;
 
 /**
  * A compiled expression tree. Literals were checked and converted at compile time, so that
@@ -91,7 +90,7 @@ sealed interface Node {
     }
   }
 
-  record StringTest(Field field, Predicate<String> test) implements Node {
+  record StringTest(Field field, StringCondition test) implements Node {
     @Override
     public Outcome evaluate(FlowFacts facts) {
       String value = switch (field) {
@@ -102,33 +101,33 @@ sealed interface Node {
         case NET_TUNNEL_NAME -> facts.tunnelName();
         default -> facts.site();
       };
-      return value == null ? Outcome.UNKNOWN : Outcome.of(test.test(value));
+      return value == null ? Outcome.UNKNOWN : test.test(value);
     }
   }
 
   /**
    * {@code any(net.sni.domains[*] ...)}: the SNI and each parent domain, walked as suffixes
-   * of the SNI instead of a list built per flow. No SNI at all is an empty array.
+   * of the SNI instead of a list built per flow. No SNI at all is an empty array. An element
+   * whose test gave up leaves the result unknown unless another element matches.
    */
-  record AnySniDomain(Predicate<String> test) implements Node {
+  record AnySniDomain(StringCondition test) implements Node {
     @Override
     public Outcome evaluate(FlowFacts facts) {
       String host = facts.sniHost();
       if (host == null) {
         return Outcome.UNKNOWN;
       }
+      Outcome result = Outcome.NO_MATCH;
       int from = 0;
-      while (from < host.length()) {
-        if (test.test(host.substring(from))) {
-          return Outcome.MATCH;
-        }
+      while (from < host.length() && result != Outcome.MATCH) {
+        result = result.or(test.test(host.substring(from)));
         int dot = host.indexOf('.', from);
         if (dot < 0) {
           break;
         }
         from = dot + 1;
       }
-      return Outcome.NO_MATCH;
+      return result;
     }
   }
 }

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.LongPredicate;
-import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -227,8 +226,7 @@ final class Parser {
       default -> {
         checkKind(value, Kind.STRING, field, type);
         String literal = checkedString(value, field);
-        Predicate<String> equal = literal::equals;
-        yield new Node.StringTest(field, negated ? equal.negate() : equal);
+        yield new Node.StringTest(field, v -> Outcome.of(literal.equals(v) != negated));
       }
     };
   }
@@ -269,7 +267,7 @@ final class Parser {
     return literal;
   }
 
-  private Predicate<String> regex(Field field) throws ExpressionException {
+  private StringCondition regex(Field field) throws ExpressionException {
     Token value = current;
     if (value.kind() != Kind.STRING) {
       throw error(value, "expected a string after 'matches'");
@@ -282,10 +280,7 @@ final class Parser {
     }
     int flags = field.caseInsensitive() ? Pattern.CASE_INSENSITIVE : 0;
     try {
-      Pattern compiled = Pattern.compile(pattern, flags);
-      // TODO(#4): java.util.regex backtracks; a hostile pattern costs time per flow, bounded
-      // only by the pattern length and the 255-byte limit of host names.
-      return v -> compiled.matcher(v).find();
+      return new BoundedRegex(Pattern.compile(pattern, flags));
     } catch (PatternSyntaxException e) {
       throw new ExpressionException(value.column(),
           "invalid regular expression: " + e.getDescription() + " near index " + e.getIndex());
@@ -380,7 +375,7 @@ final class Parser {
         }
         default -> {
           Set<String> members = Set.copyOf(strings);
-          yield new Node.StringTest(field, members::contains);
+          yield new Node.StringTest(field, v -> Outcome.of(members.contains(v)));
         }
       };
     }
