@@ -2,6 +2,7 @@ package dev.gatehouse.core.policy.expr;
 
 import dev.gatehouse.core.policy.expr.Token.Kind;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
@@ -166,7 +167,7 @@ final class Parser {
     checkOperatorApplies(operator, field, type);
 
     if (operator.kind() == Kind.IN) {
-      return set(field, type, operator);
+      return set(field, type);
     }
     if (operator.kind() == Kind.MATCHES) {
       return new Node.StringTest(field, regex(field));
@@ -288,7 +289,7 @@ final class Parser {
   }
 
   // set = "{" value { value } "}"
-  private Node set(Field field, FieldType type, Token in) throws ExpressionException {
+  private Node set(Field field, FieldType type) throws ExpressionException {
     Token open = current;
     if (open.kind() == Kind.END) {
       throw error(open, "expected a value after 'in'");
@@ -345,8 +346,8 @@ final class Parser {
           }
           checkedInteger(value.high(), value, field);
           if (count == starts.length) {
-            starts = java.util.Arrays.copyOf(starts, count * 2);
-            ends = java.util.Arrays.copyOf(ends, count * 2);
+            starts = Arrays.copyOf(starts, count * 2);
+            ends = Arrays.copyOf(ends, count * 2);
           }
           starts[count] = value.low();
           ends[count] = value.high();

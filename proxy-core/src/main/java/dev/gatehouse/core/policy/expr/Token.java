@@ -21,13 +21,6 @@ record Token(Kind kind, int column, String text, long low, long high, byte[] add
     return new Token(kind, column, text, 0, 0, null, 0, null);
   }
 
-  boolean isComparison() {
-    return switch (kind) {
-      case EQ, NE, GT, GE, LT, LE -> true;
-      default -> false;
-    };
-  }
-
   /** How an error message names what was found: {@code end of input} or the quoted text. */
   String describe() {
     if (kind == Kind.END) {
