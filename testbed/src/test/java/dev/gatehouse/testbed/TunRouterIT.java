@@ -128,6 +128,28 @@ class TunRouterIT {
   }
 
   @Test
+  void blocksQuicSoThatHttp3FallsBackAndLogsTheBlock() throws Exception {
+    sh(topology.origin, "rm -f /tmp/udp443.bin; (socat -u UDP-RECV:443 OPEN:/tmp/udp443.bin,creat,append"
+        + " > /dev/null 2>&1 &)");
+    Thread.sleep(300);
+    // A client's QUIC v1 Initial: long header, type Initial, version 1, DCID length 8,
+    // padded to 1200 bytes (RFC 9000 §17.2.2, §14.1).
+    String initial = "{ printf '\\303\\000\\000\\000\\001\\010'; head -c 1194 /dev/zero; }";
+    for (int i = 0; i < 2; i++) {
+      sh(topology.site, initial + " | socat -u - UDP:" + ORIGIN + ":443,sourceport=44300");
+    }
+    // Other UDP to 443 is not QUIC and goes through: it shows the origin was listening.
+    sh(topology.site, "echo not-quic | socat -u - UDP:" + ORIGIN + ":443,sourceport=44301");
+    Thread.sleep(500);
+    assertEquals("not-quic\n", sh(topology.origin, "cat /tmp/udp443.bin").getStdout());
+
+    String record = awaitRecord(Duration.ofSeconds(20), "\"SourcePort\":44300",
+        "\"ConnectionCloseReason\":\"POLICY_BLOCKED\"");
+    assertTrue(record.contains("\"DetectedProtocol\":\"quic\""), record);
+    assertTrue(record.contains("\"PacketsSent\":2"), record);
+  }
+
+  @Test
   void pingsTheOrigin() throws Exception {
     ExecResult ping = sh(topology.site, "ping -c 3 -i 0.2 -W 2 " + ORIGIN);
     assertEquals(0, ping.getExitCode(), ping.getStdout() + ping.getStderr());
@@ -216,7 +238,11 @@ class TunRouterIT {
 
   /** Waits for an activity record (a line on the appliance's stdout) holding every marker. */
   private static String awaitRecord(String... markers) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    return awaitRecord(Duration.ofSeconds(10), markers);
+  }
+
+  private static String awaitRecord(Duration timeout, String... markers) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       for (String line : topology.appliance.getLogs(OutputFrame.OutputType.STDOUT).split("\n")) {
         boolean all = true;

@@ -148,9 +148,10 @@ public final class GatehouseConfigReader {
         n -> n.asDuration(Duration.ofSeconds(1), Duration.ofDays(1), errors));
     int maxSessions = value(m, "max-sessions", UdpSettings.DEFAULT_MAX_SESSIONS,
         n -> n.asInt(1, MAX_FLOWS, errors));
+    boolean blockQuic = bool(m, "block-quic", true, errors);
     Egress egress = egress(m, errors);
     return new GatehouseConfig.Udp(enabled, new UdpSettings(
-        idleTimeout, maxSessions, egress.sourceV4(), egress.sourceV6(), egress.interfaceName()));
+        idleTimeout, maxSessions, egress.sourceV4(), egress.sourceV6(), egress.interfaceName(), blockQuic));
   }
 
   private GatehouseConfig.Icmp icmp(ConfigMap m, ConfigErrors errors) {

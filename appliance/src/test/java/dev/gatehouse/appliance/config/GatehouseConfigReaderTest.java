@@ -133,6 +133,7 @@ class GatehouseConfigReaderTest {
     assertTrue(defaults.udp().enabled());
     assertEquals(Duration.ofMinutes(5), defaults.udp().settings().idleTimeout());
     assertEquals(UdpSettings.DEFAULT_MAX_SESSIONS, defaults.udp().settings().maxSessions());
+    assertTrue(defaults.udp().settings().blockQuic(), "QUIC is blocked by default");
     assertTrue(defaults.icmp().enabled());
     assertEquals(Duration.ofMinutes(1), defaults.icmp().settings().idleTimeout());
     assertNull(defaults.icmp().settings().sourceV4());
@@ -147,6 +148,7 @@ class GatehouseConfigReaderTest {
             enabled: false
             idle-timeout: 30s
             max-sessions: 100
+            block-quic: false
             source-v6: "2001:2::3"
             interface: eth2
           icmp:
@@ -159,6 +161,7 @@ class GatehouseConfigReaderTest {
     assertFalse(config.udp().enabled());
     assertEquals(Duration.ofSeconds(30), config.udp().settings().idleTimeout());
     assertEquals(100, config.udp().settings().maxSessions());
+    assertFalse(config.udp().settings().blockQuic());
     assertNull(config.udp().settings().sourceV4());
     assertEquals(InetAddress.getByName("2001:2::3"), config.udp().settings().sourceV6());
     assertEquals("eth2", config.udp().settings().interfaceName());
@@ -185,7 +188,7 @@ class GatehouseConfigReaderTest {
 
     assertEquals(List.of(
         "proxy.udp.max-sessions: expected 1..1048576, got 0 (line 3)",
-        "proxy.udp.block: unknown setting; expected one of enabled, idle-timeout, max-sessions, "
+        "proxy.udp.block: unknown setting; expected one of enabled, idle-timeout, max-sessions, block-quic, "
             + "source-v4, source-v6, interface (line 4)",
         "proxy.icmp.source-v4: expected an IPv4 address, got 2001:2::1 (line 6)",
         "proxy.icmp.source-v6: expected an IPv6 address, got 198.18.2.1 (line 7)",

@@ -29,6 +29,8 @@ public enum DropReason {
   NOT_ECHO_REQUEST,
   /** A TCP segment, other than a SYN, for no known flow: answered with RST (RFC 9293 §3.10.7.1). */
   NO_CONNECTION,
+  /** A QUIC Initial the UDP engine blocks so that the client falls back to TCP. */
+  QUIC_BLOCKED,
   /** The transport's engine is switched off in the configuration. */
   TRANSPORT_DISABLED,
   /** A new flow over the engine's configured maximum number of flows. */

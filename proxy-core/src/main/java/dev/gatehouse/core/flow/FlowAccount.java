@@ -78,6 +78,12 @@ public final class FlowAccount {
    */
   public ActivityRecord endRecord(FlowKey key, TunnelContext from, InetSocketAddress egress,
       CloseReason reason) {
+    return endRecord(key, from, egress, reason, null);
+  }
+
+  /** The end record, with the application protocol that was detected (or null). */
+  public ActivityRecord endRecord(FlowKey key, TunnelContext from, InetSocketAddress egress,
+      CloseReason reason, String detectedProtocol) {
     boolean ports = key.transport() == Transport.TCP || key.transport() == Transport.UDP;
     return new ActivityRecord(
         ActivityEvent.SESSION_END,
@@ -99,7 +105,7 @@ public final class FlowAccount {
         clientHandshakeMillis,
         originHandshakeMillis,
         reason,
-        null);
+        detectedProtocol);
   }
 
   private static String newSessionId() {

@@ -8,6 +8,8 @@ import dev.gatehouse.core.flow.FlowLoop;
 import dev.gatehouse.core.log.ActivityLog;
 import dev.gatehouse.core.tunnel.TunnelContext;
 import dev.gatehouse.core.wire.IpPacket;
+import dev.gatehouse.core.wire.QuicPackets;
+import dev.gatehouse.core.wire.UdpDatagram;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -17,6 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * open sessions that {@link UdpSettings#maxSessions()} bounds.
  */
 public final class UdpEngine implements FlowEngine {
+  /** HTTP/3's port (RFC 9114 §3.1 uses the https scheme's default, 443). */
+  static final int QUIC_PORT = 443;
 
   private final UdpSettings settings;
   private final ActivityLog activityLog;
@@ -34,12 +38,21 @@ public final class UdpEngine implements FlowEngine {
       loop.drop(from, DropReason.FLOW_LIMIT);
       return null;
     }
+    if (settings.blockQuic() && key.destinationPort() == QUIC_PORT && isQuicInitial(first)) {
+      return new BlockedQuicFlow(key, from, loop, activityLog, BlockedQuicFlow.LINGER, this::sessionEnded);
+    }
     UdpSession session = new UdpSession(key, from, loop, settings, activityLog, this::sessionEnded);
     if (!session.connect()) {
       loop.drop(from, DropReason.ORIGIN_UNAVAILABLE);
       return null;
     }
     return session;
+  }
+
+  private static boolean isQuicInitial(IpPacket packet) {
+    int payloadOffset = packet.payloadOffset() + UdpDatagram.HEADER_LENGTH_BYTES;
+    int payloadBytes = packet.payloadLengthBytes() - UdpDatagram.HEADER_LENGTH_BYTES;
+    return QuicPackets.isClientInitial(packet.buffer(), payloadOffset, payloadBytes);
   }
 
   /** Sessions open now, over all loops. */

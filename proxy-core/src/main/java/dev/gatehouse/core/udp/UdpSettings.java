@@ -16,9 +16,12 @@ import java.util.Objects;
  * @param sourceV6 the address IPv6 origin sockets bind to, or {@code null} for the route's
  * @param interfaceName the interface origin sockets are bound to (SO_BINDTODEVICE, epoll
  *     loops only), or {@code null}
+ * @param blockQuic whether QUIC Initials to port 443 are dropped (and the flow logged as
+ *     blocked), so that browsers fall back to HTTP/2 over TCP, where the proxy can inspect
+ *     them; Cloudflare Gateway does the same while its UDP proxy is on
  */
 public record UdpSettings(Duration idleTimeout, int maxSessions, Inet4Address sourceV4,
-    Inet6Address sourceV6, String interfaceName) {
+    Inet6Address sourceV6, String interfaceName, boolean blockQuic) {
 
   /** Five minutes, the default of common UDP proxies and NATs for non-DNS traffic. */
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
@@ -35,8 +38,8 @@ public record UdpSettings(Duration idleTimeout, int maxSessions, Inet4Address so
     }
   }
 
-  /** The defaults: five minutes idle, {@link #DEFAULT_MAX_SESSIONS}, kernel's source. */
+  /** The defaults: five minutes idle, {@link #DEFAULT_MAX_SESSIONS}, kernel's source, QUIC blocked. */
   public static UdpSettings defaults() {
-    return new UdpSettings(DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_SESSIONS, null, null, null);
+    return new UdpSettings(DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_SESSIONS, null, null, null, true);
   }
 }

@@ -149,7 +149,7 @@ class UdpEngineTest {
   @ParameterizedTest
   @ValueSource(strings = {"epoll", "nio"})
   void endsIdleSessionAndLogsIt(String ioType) throws Exception {
-    start(ioType, new UdpSettings(Duration.ofMillis(300), 10, null, null, null));
+    start(ioType, new UdpSettings(Duration.ofMillis(300), 10, null, null, null, true));
     InetAddress loopback = InetAddress.getByName("127.0.0.1");
     InetAddress client = InetAddress.getByName("198.18.0.2");
     try (DatagramSocket origin = new DatagramSocket(new InetSocketAddress(loopback, 0))) {
@@ -205,7 +205,7 @@ class UdpEngineTest {
   @ParameterizedTest
   @ValueSource(strings = {"epoll", "nio"})
   void refusesNewSessionBeyondTheMaximum(String ioType) throws Exception {
-    start(ioType, new UdpSettings(Duration.ofMinutes(1), 1, null, null, null));
+    start(ioType, new UdpSettings(Duration.ofMinutes(1), 1, null, null, null, true));
     InetAddress loopback = InetAddress.getByName("127.0.0.1");
     InetAddress client = InetAddress.getByName("198.18.0.2");
     try (DatagramSocket origin = new DatagramSocket(new InetSocketAddress(loopback, 0))) {
@@ -231,7 +231,7 @@ class UdpEngineTest {
   void bindsOriginSocketToConfiguredSource(String ioType) throws Exception {
     InetAddress source = InetAddress.getByName("127.0.0.2");
     start(ioType, new UdpSettings(Duration.ofMinutes(1), 10,
-        (java.net.Inet4Address) source, null, "lo"));
+        (java.net.Inet4Address) source, null, "lo", true));
     InetAddress loopback = InetAddress.getByName("127.0.0.1");
     InetAddress client = InetAddress.getByName("198.18.0.2");
     try (DatagramSocket origin = new DatagramSocket(new InetSocketAddress(loopback, 0))) {
@@ -245,6 +245,65 @@ class UdpEngineTest {
       InetSocketAddress sender = assertInstanceOf(InetSocketAddress.class, request.getSocketAddress());
       assertNotNull(sender);
       assertEquals(source, sender.getAddress());
+    }
+  }
+
+  /** A client's QUIC v1 Initial: long header, type 0b00, padded to 1200 bytes. */
+  private static ByteBuf quicInitial() {
+    ByteBuf datagram = Unpooled.buffer(1200);
+    datagram.writeByte(0xC3).writeInt(1).writeByte(8).writeZero(1200 - 6);
+    return datagram;
+  }
+
+  @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void blocksQuicInitialsToPort443UnlessTold(boolean blockQuic) throws Exception {
+    start("epoll", new UdpSettings(Duration.ofMinutes(1), 10, null, null, null, blockQuic));
+    InetAddress loopback = InetAddress.getByName("127.0.0.1");
+    InetAddress client = InetAddress.getByName("198.18.0.2");
+    try (DatagramSocket origin = new DatagramSocket(new InetSocketAddress(loopback, 443))) {
+      origin.setSoTimeout(500);
+      for (int i = 0; i < 2; i++) {
+        dispatcher.accept(TUNNEL, writer.udp(client, CLIENT_PORT, loopback, 443, quicInitial()));
+      }
+      DatagramPacket received = new DatagramPacket(new byte[2048], 2048);
+      if (blockQuic) {
+        assertThrowsTimeout(origin, received);
+        assertEquals(2, drops.forTunnel(TUNNEL.name(), DropReason.QUIC_BLOCKED));
+        dispatcher.close();
+        ActivityRecord record = activityLog.await(r -> true, 5_000);
+        assertEquals(CloseReason.POLICY_BLOCKED, record.closeReason());
+        assertEquals("quic", record.detectedProtocol());
+        assertEquals(443, record.destination().getPort());
+        assertEquals(2, record.packetsSent());
+      } else {
+        origin.receive(received);
+        assertEquals(1200, received.getLength());
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"epoll"})
+  void letsOtherUdpToPort443Through(String ioType) throws Exception {
+    start(ioType, UdpSettings.defaults());
+    InetAddress loopback = InetAddress.getByName("127.0.0.1");
+    InetAddress client = InetAddress.getByName("198.18.0.2");
+    try (DatagramSocket origin = new DatagramSocket(new InetSocketAddress(loopback, 443))) {
+      origin.setSoTimeout(2_000);
+      dispatcher.accept(TUNNEL, writer.udp(client, CLIENT_PORT, loopback, 443, Unpooled.wrappedBuffer(REQUEST)));
+      DatagramPacket received = new DatagramPacket(new byte[2048], 2048);
+      origin.receive(received);
+      assertArrayEquals(REQUEST, Arrays.copyOf(received.getData(), received.getLength()));
+    }
+  }
+
+  private static void assertThrowsTimeout(DatagramSocket socket, DatagramPacket into) throws Exception {
+    try {
+      socket.receive(into);
+      throw new AssertionError("the origin received " + into.getLength() + " bytes of a blocked QUIC Initial");
+    } catch (java.net.SocketTimeoutException expected) {
+      // nothing reached the origin
     }
   }
 }
