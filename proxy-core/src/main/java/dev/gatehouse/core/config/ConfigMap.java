@@ -1,8 +1,10 @@
 package dev.gatehouse.core.config;
 
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
@@ -15,7 +17,7 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
 public final class ConfigMap {
   private final ConfigNode self;
   private final Map<String, ConfigNode> entries;
-  private final Map<String, Boolean> read = new LinkedHashMap<>();
+  private final Set<String> read = new LinkedHashSet<>();
   private final ConfigErrors errors;
 
   private ConfigMap(ConfigNode self, Map<String, ConfigNode> entries, ConfigErrors errors) {
@@ -66,7 +68,7 @@ public final class ConfigMap {
 
   /** The value under {@code key}, if the key is present (even if its value is null). */
   public Optional<ConfigNode> optional(String key) {
-    read.put(key, true);
+    read.add(key);
     return Optional.ofNullable(entries.get(key));
   }
 
@@ -79,24 +81,15 @@ public final class ConfigMap {
     return value;
   }
 
-  /** Whether {@code key} is present, without reading it. */
-  public boolean has(String key) {
-    return entries.containsKey(key);
-  }
-
   /** Records every key that was never read as unknown, naming the keys that are allowed. */
   public void finish() {
     for (Map.Entry<String, ConfigNode> entry : entries.entrySet()) {
-      if (!read.containsKey(entry.getKey())) {
-        errors.add(entry.getValue().path(), keyLine(entry.getValue()),
-            "unknown setting; expected one of " + String.join(", ", read.keySet()));
+      if (!read.contains(entry.getKey())) {
+        // The value's line: the key's own for "key: value", the next one for a block; either
+        // points the reader at the right place.
+        errors.add(entry.getValue().path(), entry.getValue().line(),
+            "unknown setting; expected one of " + String.join(", ", read));
       }
     }
-  }
-
-  private static int keyLine(ConfigNode value) {
-    // The value's line is the key's line for "key: value" and the next line for blocks;
-    // either points the reader at the right place.
-    return value.line();
   }
 }

@@ -334,10 +334,6 @@ public final class ConfigNode {
     return quote(((ScalarNode) node).getValue());
   }
 
-  Node yamlNode() {
-    return node;
-  }
-
   private Optional<String> scalarOrError(String expected, ConfigErrors errors) {
     if (node instanceof ScalarNode scalar && !isNull()) {
       return Optional.of(scalar.getValue());

@@ -27,15 +27,6 @@ public final class TunnelProviders {
     return new TunnelProviders(byType);
   }
 
-  /** Providers given directly, for tests and embedding. */
-  public static TunnelProviders of(TunnelProvider... providers) {
-    Map<String, TunnelProvider> byType = new TreeMap<>();
-    for (TunnelProvider provider : providers) {
-      byType.put(provider.type(), provider);
-    }
-    return new TunnelProviders(byType);
-  }
-
   public Optional<TunnelProvider> forType(String type) {
     return Optional.ofNullable(byType.get(type));
   }
