@@ -1,5 +1,7 @@
 package dev.gatehouse.appliance.explicit;
 
+import dev.gatehouse.core.flow.OriginFailures;
+import dev.gatehouse.core.log.CloseReason;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -10,10 +12,8 @@ import io.netty.util.NetUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.concurrent.Executor;
@@ -191,21 +191,10 @@ final class OriginDial {
     outcome.trySuccess(result);
   }
 
-  /**
-   * Both NIO and Netty's epoll report ECONNREFUSED as a plain {@link ConnectException}, and
-   * EHOSTUNREACH / ENETUNREACH as {@link NoRouteToHostException} (NIO gives a plain
-   * SocketException for ENETUNREACH). XXX: the kernel's own ETIMEDOUT, after its SYN
-   * retries (about 127 s with Linux defaults), is also a ConnectException and reads as a
-   * refusal; only a connect timeout longer than that lets it happen, which the configuration
-   * refuses (proxy.tcp.connect-timeout is at most 2m).
-   */
+  /** A refusal, or else an unreachable origin, as {@link OriginFailures} reads the cause. */
   private static DialFailure classify(Throwable cause) {
-    if (cause instanceof NoRouteToHostException) {
-      return DialFailure.UNREACHABLE;
-    }
-    if (cause instanceof ConnectException) {
-      return DialFailure.REFUSED;
-    }
-    return DialFailure.UNREACHABLE;
+    return OriginFailures.closeReason(cause) == CloseReason.PROXY_CONN_REFUSED
+        ? DialFailure.REFUSED
+        : DialFailure.UNREACHABLE;
   }
 }

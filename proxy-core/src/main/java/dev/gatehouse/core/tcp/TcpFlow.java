@@ -6,6 +6,7 @@ import dev.gatehouse.core.flow.FlowKey;
 import dev.gatehouse.core.flow.FlowLoop;
 import dev.gatehouse.core.flow.IdleTimer;
 import dev.gatehouse.core.flow.OriginChannels;
+import dev.gatehouse.core.flow.OriginFailures;
 import dev.gatehouse.core.linux.SocketOptions;
 import dev.gatehouse.core.log.ActivityLog;
 import dev.gatehouse.core.log.CloseReason;
@@ -21,14 +22,12 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -191,10 +190,7 @@ final class TcpFlow implements Flow, TcpOutput {
     if (ended) {
       return;
     }
-    CloseReason why = cause instanceof ConnectTimeoutException ? CloseReason.ORIGIN_UNREACHABLE
-        : cause instanceof ConnectException && String.valueOf(cause.getMessage()).contains("refused")
-            ? CloseReason.PROXY_CONN_REFUSED
-            : CloseReason.ORIGIN_UNREACHABLE;
+    CloseReason why = OriginFailures.closeReason(cause);
     log.debug("tunnel={} flow={} event=origin-failed reason={} cause={}", from.name(),
         account.sessionId(), why, cause.toString());
     refuse(why);
