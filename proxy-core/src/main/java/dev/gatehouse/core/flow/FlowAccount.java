@@ -37,6 +37,16 @@ public final class FlowAccount {
     packetsReceived++;
   }
 
+  /** Counts one packet from the client whose bytes are counted apart ({@link #addBytesSent}). */
+  public void countPacketSent() {
+    packetsSent++;
+  }
+
+  /** Counts one packet to the client whose bytes are counted apart ({@link #addBytesReceived}). */
+  public void countPacketReceived() {
+    packetsReceived++;
+  }
+
   /** Counts payload bytes that reached the origin, apart from the packets that carried them. */
   public void addBytesSent(int payloadBytes) {
     bytesSent += payloadBytes;

@@ -2,6 +2,7 @@ package dev.gatehouse.core.flow;
 
 import dev.gatehouse.core.tunnel.TunnelContext;
 import dev.gatehouse.core.wire.IpPacket;
+import dev.gatehouse.core.wire.TcpSegment;
 import dev.gatehouse.core.wire.PacketWriter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -22,6 +23,7 @@ public final class FlowLoop {
   private final FlowTable table;
   private final PacketWriter writer;
   private final IpPacket packet = new IpPacket();
+  private final TcpSegment tcp = new TcpSegment();
   private final ReturnPath returnPath;
   private final DropCounters drops;
 
@@ -42,6 +44,14 @@ public final class FlowLoop {
   /** The flows of this loop. */
   public FlowTable table() {
     return table;
+  }
+
+  /**
+   * A TCP view for engines to read a first segment with, on this loop only: reused, so a
+   * flood of segments for no connection allocates no views.
+   */
+  public TcpSegment tcpView() {
+    return tcp;
   }
 
   /** The loop's packet writer, for packets back to clients. */

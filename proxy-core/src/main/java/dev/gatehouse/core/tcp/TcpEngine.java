@@ -34,7 +34,8 @@ public final class TcpEngine implements FlowEngine {
 
   @Override
   public Flow open(FlowKey key, TunnelContext from, IpPacket first, FlowLoop loop) {
-    TcpSegment syn = view(first);
+    TcpSegment syn = loop.tcpView();
+    syn.wrap(first.buffer(), first.payloadOffset(), first.payloadLengthBytes());
     if (!TcpConnection.isConnectionRequest(syn)) {
       answerWithReset(key, from, syn, loop);
       return null;
@@ -79,13 +80,6 @@ public final class TcpEngine implements FlowEngine {
     ByteBuf reset = loop.writer().tcp(key.destination(), key.destinationPort(), key.source(),
         key.sourcePort(), seq, ack, flags, 0, Unpooled.EMPTY_BUFFER, Unpooled.EMPTY_BUFFER);
     loop.sendToClient(from, reset);
-  }
-
-  /** A view of the segment; made per new flow, as open() runs on every loop at once. */
-  private static TcpSegment view(IpPacket packet) {
-    TcpSegment segment = new TcpSegment();
-    segment.wrap(packet.buffer(), packet.payloadOffset(), packet.payloadLengthBytes());
-    return segment;
   }
 
   static long high(InetAddress address) {

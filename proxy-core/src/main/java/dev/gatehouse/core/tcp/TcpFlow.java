@@ -113,7 +113,7 @@ final class TcpFlow implements Flow, TcpOutput {
       return;
     }
     idleTimer.touch();
-    countFromClient(0); // bytes are counted once, in order, as they are delivered
+    account.countPacketSent(); // bytes are counted once, in order, as they are delivered
     connection.onSegment(segment, now);
     afterConnection();
   }
@@ -123,7 +123,7 @@ final class TcpFlow implements Flow, TcpOutput {
     TcpSettings tcp = TcpSettings.forMtu(from.mtuBytes(), !key.isIpv4())
         .withBuffers(settings.bufferBytes(), settings.bufferBytes());
     connection = TcpConnection.fromSyn(segment, iss, tcp, this, PooledByteBufAllocator.DEFAULT);
-    countFromClient(0);
+    account.countPacketSent();
     idleTimer.start();
     dial(now);
   }
@@ -234,7 +234,7 @@ final class TcpFlow implements Flow, TcpOutput {
     ByteBuf packet = loop.writer().tcp(key.destination(), key.destinationPort(), key.source(),
         key.sourcePort(), header.sequenceNumber(), header.acknowledgmentNumber(), header.flags(),
         header.window(), options, payload);
-    account.countReceived(0); // bytes are counted once, as the origin sends them
+    account.countPacketReceived(); // bytes are counted once, as the origin sends them
     loop.sendToClient(from, packet);
   }
 
@@ -371,10 +371,6 @@ final class TcpFlow implements Flow, TcpOutput {
       connection.onTimer(now);
     }
     afterConnection();
-  }
-
-  private void countFromClient(int payloadBytes) {
-    account.countSent(payloadBytes);
   }
 
   private void end(CloseReason why) {

@@ -50,7 +50,7 @@ final class BlockedQuicFlow implements Flow {
       return;
     }
     idleTimer.touch();
-    account.countSent(0);
+    account.countPacketSent();
     loop.drop(from, DropReason.QUIC_BLOCKED);
   }
 
