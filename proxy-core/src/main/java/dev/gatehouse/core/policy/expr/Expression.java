@@ -58,6 +58,14 @@ public final class Expression {
     return root.evaluate(facts);
   }
 
+  /**
+   * A superset of the destinations the expression can match or leave undecided, for
+   * indexing; see {@link DestinationGuard}.
+   */
+  public DestinationGuard destinationGuard() {
+    return root.guard();
+  }
+
   /** The fields the expression reads, so that the engine knows what it must learn first. */
   public Set<Field> fields() {
     return fields;

@@ -1,6 +1,7 @@
 package dev.gatehouse.core.policy.expr;
 
 import java.util.Arrays;
+import java.util.function.LongConsumer;
 
 /**
  * A set of non-negative integers kept as sorted, disjoint, inclusive ranges, so that a port
@@ -37,6 +38,39 @@ final class IntRanges {
       }
     }
     return new IntRanges(Arrays.copyOf(starts, merged), Arrays.copyOf(ends, merged));
+  }
+
+  /** The values {@code low..high}; empty when {@code high < low}. */
+  static IntRanges between(long low, long high) {
+    return high < low ? of(new long[0], new long[0], 0) : of(new long[] {low}, new long[] {high}, 1);
+  }
+
+  /** The values in this set or in {@code other}. */
+  IntRanges union(IntRanges other) {
+    int count = starts.length + other.starts.length;
+    long[] allStarts = Arrays.copyOf(starts, count);
+    long[] allEnds = Arrays.copyOf(ends, count);
+    System.arraycopy(other.starts, 0, allStarts, starts.length, other.starts.length);
+    System.arraycopy(other.ends, 0, allEnds, ends.length, other.ends.length);
+    return of(allStarts, allEnds, count);
+  }
+
+  /** How many values the set holds. */
+  long valueCount() {
+    long total = 0;
+    for (int i = 0; i < starts.length; i++) {
+      total += ends[i] - starts[i] + 1;
+    }
+    return total;
+  }
+
+  /** Hands every value in the set to {@code action}, in ascending order. */
+  void forEach(LongConsumer action) {
+    for (int i = 0; i < starts.length; i++) {
+      for (long value = starts[i]; value <= ends[i]; value++) {
+        action.accept(value);
+      }
+    }
   }
 
   boolean contains(long value) {

@@ -1,8 +1,9 @@
 package dev.gatehouse.core.policy.expr;
 
+import dev.gatehouse.core.config.IpPrefix;
 import java.net.InetAddress;
 import java.util.Arrays;
-import java.util.function.LongPredicate;
+import java.util.List;
 
 /**
  * A compiled expression tree. Literals were checked and converted at compile time, so that
@@ -11,6 +12,14 @@ import java.util.function.LongPredicate;
 sealed interface Node {
 
   Outcome evaluate(FlowFacts facts);
+
+  /**
+   * A superset of the destinations this node can match or leave unknown, for indexing
+   * rules; {@link DestinationGuard#ANY} when the node does not narrow them.
+   */
+  default DestinationGuard guard() {
+    return DestinationGuard.ANY;
+  }
 
   /** All operands must match; stops at the first one that does not. */
   record All(Node[] operands) implements Node {
@@ -24,6 +33,16 @@ sealed interface Node {
         }
       }
       return result;
+    }
+
+    /** Every operand must match, so any operand's narrowing holds: keep the narrowest. */
+    @Override
+    public DestinationGuard guard() {
+      DestinationGuard narrowest = DestinationGuard.ANY;
+      for (Node operand : operands) {
+        narrowest = narrowest.narrowest(operand.guard());
+      }
+      return narrowest;
     }
   }
 
@@ -40,6 +59,16 @@ sealed interface Node {
       }
       return result;
     }
+
+    /** Any operand may match, so only what all of them narrow stays narrowed. */
+    @Override
+    public DestinationGuard guard() {
+      DestinationGuard union = operands[0].guard();
+      for (int i = 1; i < operands.length; i++) {
+        union = union.union(operands[i].guard());
+      }
+      return union;
+    }
   }
 
   record Not(Node operand) implements Node {
@@ -53,8 +82,8 @@ sealed interface Node {
    * An address compared with one address ({@code equal} set) or a set of ranges. Families
    * never mix: an IPv4 address is not in an IPv6 prefix, even an IPv4-mapped one.
    */
-  record AddressTest(Field field, boolean negated, byte[] equal, AddressRanges v4, AddressRanges v6)
-      implements Node {
+  record AddressTest(Field field, boolean negated, byte[] equal, AddressRanges v4, AddressRanges v6,
+      List<IpPrefix> prefixes) implements Node {
     @Override
     public Outcome evaluate(FlowFacts facts) {
       InetAddress address = field == Field.NET_SRC_IP ? facts.srcIp() : facts.dstIp();
@@ -70,9 +99,15 @@ sealed interface Node {
       }
       return Outcome.of(found != negated);
     }
+
+    @Override
+    public DestinationGuard guard() {
+      return field == Field.NET_DST_IP && !negated ? DestinationGuard.addresses(prefixes) : DestinationGuard.ANY;
+    }
   }
 
-  record IntegerTest(Field field, LongPredicate test) implements Node {
+  /** An integer in a set of ranges; comparisons with one literal are ranges too. */
+  record IntegerTest(Field field, IntRanges values) implements Node {
     @Override
     public Outcome evaluate(FlowFacts facts) {
       long value = switch (field) {
@@ -86,7 +121,12 @@ sealed interface Node {
       if (value < 0) {
         return Outcome.NO_MATCH;
       }
-      return Outcome.of(test.test(value));
+      return Outcome.of(values.contains(value));
+    }
+
+    @Override
+    public DestinationGuard guard() {
+      return field == Field.NET_DST_PORT ? DestinationGuard.ports(values) : DestinationGuard.ANY;
     }
   }
 

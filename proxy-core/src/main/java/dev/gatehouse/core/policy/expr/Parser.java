@@ -1,6 +1,9 @@
 package dev.gatehouse.core.policy.expr;
 
+import dev.gatehouse.core.config.IpPrefix;
 import dev.gatehouse.core.policy.expr.Token.Kind;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -8,7 +11,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.function.LongPredicate;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -217,12 +219,13 @@ final class Parser {
     return switch (type) {
       case ADDRESS -> {
         checkKind(value, Kind.ADDRESS, field, type);
-        yield new Node.AddressTest(field, negated, value.address(), null, null);
+        yield new Node.AddressTest(field, negated, value.address(), null, null,
+            List.of(prefix(value.address(), value.address().length * 8)));
       }
       case INTEGER -> {
         checkKind(value, Kind.INTEGER, field, type);
         long literal = checkedInteger(value.low(), value, field);
-        yield new Node.IntegerTest(field, ordering(operator.kind(), literal));
+        yield new Node.IntegerTest(field, ordering(operator.kind(), literal, field.maxValue()));
       }
       default -> {
         checkKind(value, Kind.STRING, field, type);
@@ -232,15 +235,24 @@ final class Parser {
     };
   }
 
-  private static LongPredicate ordering(Kind operator, long literal) {
+  /** The values a comparison with one literal accepts, as ranges within the field's range. */
+  private static IntRanges ordering(Kind operator, long literal, long max) {
     return switch (operator) {
-      case EQ -> v -> v == literal;
-      case NE -> v -> v != literal;
-      case GT -> v -> v > literal;
-      case GE -> v -> v >= literal;
-      case LT -> v -> v < literal;
-      default -> v -> v <= literal;
+      case EQ -> IntRanges.between(literal, literal);
+      case NE -> IntRanges.between(0, literal - 1).union(IntRanges.between(literal + 1, max));
+      case GT -> IntRanges.between(literal + 1, max);
+      case GE -> IntRanges.between(literal, max);
+      case LT -> IntRanges.between(0, literal - 1);
+      default -> IntRanges.between(0, literal);
     };
+  }
+
+  private static IpPrefix prefix(byte[] address, int length) {
+    try {
+      return new IpPrefix(InetAddress.getByAddress(address), length);
+    } catch (UnknownHostException e) {
+      throw new IllegalStateException("a 4- or 16-byte address was expected", e);
+    }
   }
 
   private static void checkKind(Token value, Kind expected, Field field, FieldType type)
@@ -372,7 +384,7 @@ final class Parser {
         case ADDRESS -> addressTest();
         case INTEGER -> {
           IntRanges ranges = IntRanges.of(starts, ends, count);
-          yield new Node.IntegerTest(field, ranges::contains);
+          yield new Node.IntegerTest(field, ranges);
         }
         default -> {
           Set<String> members = Set.copyOf(strings);
@@ -384,7 +396,8 @@ final class Parser {
     private Node addressTest() {
       List<Token> v4 = addresses.stream().filter(t -> t.address().length == 4).toList();
       List<Token> v6 = addresses.stream().filter(t -> t.address().length == 16).toList();
-      return new Node.AddressTest(field, false, null, ranges(v4), ranges(v6));
+      List<IpPrefix> prefixes = addresses.stream().map(t -> prefix(t.address(), t.prefixLength())).toList();
+      return new Node.AddressTest(field, false, null, ranges(v4), ranges(v6), prefixes);
     }
 
     private static AddressRanges ranges(List<Token> tokens) {
