@@ -3,6 +3,7 @@ package dev.gatehouse.core.flow;
 import dev.gatehouse.core.linux.ErrorQueue.QueuedError;
 import dev.gatehouse.core.log.ActivityLog;
 import dev.gatehouse.core.log.CloseReason;
+import dev.gatehouse.core.policy.FlowDescription;
 import dev.gatehouse.core.tunnel.TunnelContext;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -33,8 +34,11 @@ public abstract class DatagramOriginFlow implements Flow {
   protected final FlowKey key;
   protected final TunnelContext from;
   protected final FlowLoop loop;
-  protected final FlowAccount account = new FlowAccount();
+  protected final FlowAccount account;
+  /** Where the origin socket sends: the client's destination, or an override policy's. */
+  protected final InetSocketAddress origin;
   protected final IdleTimer idleTimer;
+  private final FlowDescription description;
   private final ActivityLog activityLog;
   private final Runnable onEnd;
   private DatagramChannel channel;
@@ -45,9 +49,12 @@ public abstract class DatagramOriginFlow implements Flow {
   /** A flow not yet open; {@code onEnd} runs once, when it ends or fails to open. */
   // The idle timer's task calls close() only once started, long after construction.
   @SuppressWarnings("this-escape")
-  protected DatagramOriginFlow(FlowKey key, TunnelContext from, FlowLoop loop,
+  protected DatagramOriginFlow(FlowKey key, TunnelContext from, FlowLoop loop, Admission admission,
       Duration idleTimeout, ActivityLog activityLog, Runnable onEnd) {
     this.key = key;
+    this.account = admission.account();
+    this.origin = admission.origin();
+    this.description = admission.description();
     this.from = from;
     this.loop = loop;
     this.activityLog = activityLog;
@@ -86,6 +93,11 @@ public abstract class DatagramOriginFlow implements Flow {
       channel.close();
     }
     onEnd.run();
+  }
+
+  @Override
+  public final FlowDescription description() {
+    return description;
   }
 
   /** The origin socket; null until {@link #register}. */
@@ -249,7 +261,7 @@ public abstract class DatagramOriginFlow implements Flow {
     if (closed) {
       return;
     }
-    actOnOriginIcmp(error, HopRelay.verdict(error, key.destination()));
+    actOnOriginIcmp(error, HopRelay.verdict(error, origin.getAddress()));
   }
 
   /** The origin socket's events, on the flow's loop. */

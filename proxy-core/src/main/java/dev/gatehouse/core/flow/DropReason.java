@@ -31,6 +31,8 @@ public enum DropReason {
   NO_CONNECTION,
   /** A QUIC Initial the UDP engine blocks so that the client falls back to TCP. */
   QUIC_BLOCKED,
+  /** A packet of a flow a network policy blocked. */
+  POLICY_BLOCKED,
   /** The transport's engine is switched off in the configuration. */
   TRANSPORT_DISABLED,
   /** A new flow over the engine's configured maximum number of flows. */

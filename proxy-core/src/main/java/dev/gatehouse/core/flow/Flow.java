@@ -1,6 +1,7 @@
 package dev.gatehouse.core.flow;
 
 import dev.gatehouse.core.log.CloseReason;
+import dev.gatehouse.core.policy.FlowDescription;
 import dev.gatehouse.core.wire.IpPacket;
 
 /**
@@ -20,4 +21,12 @@ public interface Flow {
    * and leaves the flow table. Closing an ended flow does nothing.
    */
   void close(CloseReason reason);
+
+  /**
+   * What the flow's policies see of it, for deciding again whether it may go on when the
+   * policies are replaced; null for a flow that is already blocked.
+   */
+  default FlowDescription description() {
+    return null;
+  }
 }

@@ -24,6 +24,13 @@ public final class FlowAccount {
   private long packetsReceived;
   private long clientHandshakeMillis = -1;
   private long originHandshakeMillis = -1;
+  private String sni;
+  private String httpHost;
+  private String detectedProtocol;
+  private String policyName;
+  private String policyAction;
+  private long decisionNanos = -1;
+  private InetSocketAddress overrideDestination;
 
   /** Counts one packet from the client toward the origin. */
   public void countSent(int payloadBytes) {
@@ -67,6 +74,36 @@ public final class FlowAccount {
     originHandshakeMillis = millis;
   }
 
+  /** The TLS server name the client sent, or "" when it sent none. */
+  public void sni(String host) {
+    sni = host;
+  }
+
+  /** The host of the client's plaintext HTTP request, or "" when none. */
+  public void httpHost(String host) {
+    httpHost = host;
+  }
+
+  /** The application protocol recognised in the client's first bytes, or "" when none. */
+  public void detectedProtocol(String protocol) {
+    detectedProtocol = protocol;
+  }
+
+  /**
+   * What decided the flow: the policy's name (null for the default action), its action,
+   * and the time from the flow's first packet to the verdict.
+   */
+  public void decision(String policyName, String action, long decisionNanos) {
+    this.policyName = policyName;
+    this.policyAction = action;
+    this.decisionNanos = decisionNanos;
+  }
+
+  /** Where an override policy sent the flow instead of the destination the client asked for. */
+  public void overrideDestination(InetSocketAddress destination) {
+    overrideDestination = destination;
+  }
+
   /** The flow's session id, as its record carries it. */
   public String sessionId() {
     return sessionId;
@@ -88,7 +125,7 @@ public final class FlowAccount {
    */
   public ActivityRecord endRecord(FlowKey key, TunnelContext from, InetSocketAddress egress,
       CloseReason reason) {
-    return endRecord(key, from, egress, reason, null);
+    return endRecord(key, from, egress, reason, detectedProtocol);
   }
 
   /** The end record, with the application protocol that was detected (or null). */

@@ -1,6 +1,8 @@
 package dev.gatehouse.core.flow;
 
 import dev.gatehouse.core.log.CloseReason;
+import dev.gatehouse.core.policy.Policies;
+import dev.gatehouse.core.policy.PolicySet;
 import dev.gatehouse.core.tunnel.InnerPacketSink;
 import dev.gatehouse.core.tunnel.TunnelContext;
 import dev.gatehouse.core.wire.Icmpv4Message;
@@ -70,6 +72,16 @@ public final class FlowDispatcher implements InnerPacketSink, AutoCloseable {
    */
   public FlowDispatcher(EventLoopGroup group, Map<Transport, FlowEngine> engines,
       ReturnPath returnPath, DropCounters drops) {
+    this(group, engines, returnPath, drops, null);
+  }
+
+  /**
+   * A dispatcher whose open flows also answer to {@code policies}: when a replacing set
+   * ends established flows ({@link PolicySet#endsEstablished}), each loop closes its own as
+   * {@link CloseReason#POLICY_BLOCKED}. The engines decide new flows themselves.
+   */
+  public FlowDispatcher(EventLoopGroup group, Map<Transport, FlowEngine> engines,
+      ReturnPath returnPath, DropCounters drops, Policies policies) {
     List<FlowLoop> perLoop = new ArrayList<>();
     for (EventExecutor executor : group) {
       perLoop.add(new FlowLoop((EventLoop) executor, ByteBufAllocator.DEFAULT, returnPath, drops));
@@ -77,6 +89,29 @@ public final class FlowDispatcher implements InnerPacketSink, AutoCloseable {
     this.loops = perLoop.toArray(FlowLoop[]::new);
     this.engines = engines.isEmpty() ? Map.of() : new EnumMap<>(engines);
     this.drops = drops;
+    if (policies != null) {
+      policies.onReplace(this::endFlowsBlockedBy);
+    }
+  }
+
+  /** On each loop, closes the open flows {@code replacing} blocks as established. */
+  private void endFlowsBlockedBy(PolicySet replacing) {
+    if (!replacing.appliesToEstablished() || closed) {
+      return;
+    }
+    for (FlowLoop loop : loops) {
+      try {
+        loop.eventLoop().execute(() -> {
+          int ended = loop.table().closeIf(flow -> flow.description() != null
+              && replacing.endsEstablished(flow.description()), CloseReason.POLICY_BLOCKED);
+          if (ended > 0) {
+            log.info("event=policy-reload-ended-flows flows={}", ended);
+          }
+        });
+      } catch (RejectedExecutionException e) {
+        log.debug("event=policy-recheck-skipped reason=loop-stopped");
+      }
+    }
   }
 
   /** The counters this dispatcher and its engines count drops in. */

@@ -1,5 +1,8 @@
 package dev.gatehouse.core.flow;
 
+import dev.gatehouse.core.policy.FlowDescription;
+import dev.gatehouse.core.policy.expr.FlowFacts;
+
 import dev.gatehouse.core.tunnel.TunnelContext;
 import dev.gatehouse.core.wire.Icmpv4Message;
 import dev.gatehouse.core.wire.Icmpv6Message;
@@ -120,6 +123,16 @@ public record FlowKey(
     } catch (UnknownHostException e) {
       throw new AssertionError("4 or 16 bytes are always an address", e);
     }
+  }
+
+  /**
+   * What the flow offers its policies on the first packet, for a flow that arrived through
+   * {@code from}: ICMP flows have no ports (the key's port is the echo identifier).
+   */
+  public FlowDescription describe(TunnelContext from) {
+    boolean ports = transport == Transport.TCP || transport == Transport.UDP;
+    return new FlowDescription(transport.logName(), source, ports ? sourcePort : FlowFacts.NO_PORT,
+        destination, ports ? destinationPort : FlowFacts.NO_PORT, from.name(), from.site(), virtualNetwork);
   }
 
   public boolean isIpv4() {

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * The flows one event loop owns, by key. A plain map: only the owning loop touches it,
@@ -41,6 +42,16 @@ public final class FlowTable {
   public int size() {
     assert owner.inEventLoop() : "flow table touched off its loop";
     return flows.size();
+  }
+
+  /** Closes, for {@code reason}, every flow {@code ends} picks; each leaves the table as it closes. */
+  public int closeIf(Predicate<Flow> ends, CloseReason reason) {
+    assert owner.inEventLoop() : "flow table touched off its loop";
+    List<Flow> ending = flows.values().stream().filter(ends).toList();
+    for (Flow flow : ending) {
+      flow.close(reason);
+    }
+    return ending.size();
   }
 
   /** Closes every flow for {@code reason}; each leaves the table as it closes. */

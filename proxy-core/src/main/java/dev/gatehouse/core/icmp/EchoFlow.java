@@ -1,5 +1,6 @@
 package dev.gatehouse.core.icmp;
 
+import dev.gatehouse.core.flow.Admission;
 import dev.gatehouse.core.flow.DatagramOriginFlow;
 import dev.gatehouse.core.flow.DropReason;
 import dev.gatehouse.core.flow.FlowKey;
@@ -48,11 +49,11 @@ final class EchoFlow extends DatagramOriginFlow {
   // The client's requests in flight, whole, to quote in an ICMP error about one of them.
   private final SentEchoes sent = new SentEchoes();
 
-  EchoFlow(FlowKey key, TunnelContext from, FlowLoop loop, IcmpSettings settings,
+  EchoFlow(FlowKey key, TunnelContext from, FlowLoop loop, IcmpSettings settings, Admission admission,
       ActivityLog activityLog, Runnable onEnd) {
-    super(key, from, loop, settings.idleTimeout(), activityLog, onEnd);
+    super(key, from, loop, admission, settings.idleTimeout(), activityLog, onEnd);
     this.settings = settings;
-    this.destination = new InetSocketAddress(key.destination(), 0);
+    this.destination = origin; // an override keeps the flow's family (IcmpEngine checks)
   }
 
   /** Opens the ping socket and registers it on the flow's loop; false if that failed. */
@@ -154,7 +155,7 @@ final class EchoFlow extends DatagramOriginFlow {
     int replyType = key.isIpv4() ? Icmpv4Message.TYPE_ECHO_REPLY : Icmpv6Message.TYPE_ECHO_REPLY;
     if (reply.readableBytes() < Icmpv4Message.HEADER_LENGTH_BYTES
         || reply.getUnsignedByte(reply.readerIndex()) != replyType
-        || !datagram.sender().getAddress().equals(key.destination())) {
+        || !datagram.sender().getAddress().equals(origin.getAddress())) {
       // Ping sockets match replies by identifier alone; one from elsewhere is not ours.
       loop.drop(from, DropReason.STRAY_REPLY);
       return;

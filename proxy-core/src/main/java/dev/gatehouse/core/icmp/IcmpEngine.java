@@ -1,5 +1,7 @@
 package dev.gatehouse.core.icmp;
 
+import dev.gatehouse.core.flow.Admission;
+import dev.gatehouse.core.flow.BlockedFlow;
 import dev.gatehouse.core.flow.DropReason;
 import dev.gatehouse.core.flow.Flow;
 import dev.gatehouse.core.flow.FlowEngine;
@@ -9,9 +11,12 @@ import dev.gatehouse.core.flow.OriginChannels;
 import dev.gatehouse.core.linux.NativeException;
 import dev.gatehouse.core.linux.PingSocket;
 import dev.gatehouse.core.log.ActivityLog;
+import dev.gatehouse.core.policy.FlowDescription;
+import dev.gatehouse.core.policy.Policies;
 import dev.gatehouse.core.tunnel.TunnelContext;
 import dev.gatehouse.core.wire.IpPacket;
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.StandardProtocolFamily;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -43,10 +48,18 @@ public final class IcmpEngine implements FlowEngine {
   private final IcmpSettings settings;
   private final ActivityLog activityLog;
   private final AtomicInteger openFlows = new AtomicInteger();
+  private final Policies policies;
 
+  /** An engine that allows every echo flow. */
   public IcmpEngine(IcmpSettings settings, ActivityLog activityLog) {
+    this(settings, activityLog, Policies.allowAll());
+  }
+
+  /** An engine that decides each echo flow by {@code policies}. */
+  public IcmpEngine(IcmpSettings settings, ActivityLog activityLog, Policies policies) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.activityLog = Objects.requireNonNull(activityLog, "activityLog");
+    this.policies = Objects.requireNonNull(policies, "policies");
   }
 
   /**
@@ -80,7 +93,17 @@ public final class IcmpEngine implements FlowEngine {
       loop.drop(from, DropReason.FLOW_LIMIT);
       return null;
     }
-    EchoFlow flow = new EchoFlow(key, from, loop, settings, activityLog, openFlows::decrementAndGet);
+    FlowDescription description = key.describe(from);
+    description.inspected("", "", ""); // an echo has no first bytes worth inspecting
+    Admission admission = Admission.decide(policies.current(), key, description);
+    boolean otherFamily = (admission.origin().getAddress() instanceof Inet4Address) != key.isIpv4();
+    if (admission.blocks() || otherFamily) {
+      // An echo request cannot be carried over to the other IP version: an override that
+      // asks for it blocks the flow.
+      return new BlockedFlow(key, from, loop, activityLog, admission.account(), DropReason.POLICY_BLOCKED,
+          BlockedFlow.LINGER, openFlows::decrementAndGet);
+    }
+    EchoFlow flow = new EchoFlow(key, from, loop, settings, admission, activityLog, openFlows::decrementAndGet);
     if (!flow.open()) {
       loop.drop(from, DropReason.ORIGIN_UNAVAILABLE);
       return null;

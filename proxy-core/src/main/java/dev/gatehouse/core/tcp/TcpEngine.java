@@ -1,11 +1,15 @@
 package dev.gatehouse.core.tcp;
 
+import dev.gatehouse.core.flow.Admission;
 import dev.gatehouse.core.flow.DropReason;
 import dev.gatehouse.core.flow.Flow;
+import dev.gatehouse.core.flow.FlowAccount;
 import dev.gatehouse.core.flow.FlowEngine;
 import dev.gatehouse.core.flow.FlowKey;
 import dev.gatehouse.core.flow.FlowLoop;
 import dev.gatehouse.core.log.ActivityLog;
+import dev.gatehouse.core.log.CloseReason;
+import dev.gatehouse.core.policy.Policies;
 import dev.gatehouse.core.tunnel.TunnelContext;
 import dev.gatehouse.core.wire.IpPacket;
 import dev.gatehouse.core.wire.TcpSegment;
@@ -26,10 +30,18 @@ public final class TcpEngine implements FlowEngine {
   private final ActivityLog activityLog;
   private final IsnGenerator isns = new IsnGenerator();
   private final AtomicInteger openFlows = new AtomicInteger();
+  private final Policies policies;
 
+  /** An engine that allows every connection. */
   public TcpEngine(TcpProxySettings settings, ActivityLog activityLog) {
+    this(settings, activityLog, Policies.allowAll());
+  }
+
+  /** An engine that decides each connection by {@code policies}. */
+  public TcpEngine(TcpProxySettings settings, ActivityLog activityLog, Policies policies) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.activityLog = Objects.requireNonNull(activityLog, "activityLog");
+    this.policies = Objects.requireNonNull(policies, "policies");
   }
 
   @Override
@@ -45,9 +57,33 @@ public final class TcpEngine implements FlowEngine {
       loop.drop(from, DropReason.FLOW_LIMIT);
       return null;
     }
+    Admission admission = Admission.decide(policies.current(), key, key.describe(from));
+    if (admission.blocks()) {
+      openFlows.decrementAndGet();
+      refuseBlocked(key, from, syn, loop, admission);
+      return null;
+    }
     int iss = isns.isn(high(key.destination()), low(key.destination()), key.destinationPort(),
         high(key.source()), low(key.source()), key.sourcePort(), System.nanoTime());
-    return new TcpFlow(key, from, loop, settings, activityLog, iss, openFlows::decrementAndGet);
+    return new TcpFlow(key, from, loop, settings, activityLog, policies, admission, iss,
+        openFlows::decrementAndGet);
+  }
+
+  /**
+   * A policy blocked the connection on its SYN: the client gets RST at once and the origin
+   * never hears of it; the attempt is logged as one flow, {@code POLICY_BLOCKED}.
+   */
+  private void refuseBlocked(FlowKey key, TunnelContext from, TcpSegment syn, FlowLoop loop,
+      Admission admission) {
+    int ack = syn.sequenceNumber() + syn.payloadLengthBytes() + 1; // SEG.LEN counts the SYN
+    ByteBuf reset = loop.writer().tcp(key.destination(), key.destinationPort(), key.source(),
+        key.sourcePort(), 0, ack, TcpSegment.FLAG_RST | TcpSegment.FLAG_ACK, 0,
+        Unpooled.EMPTY_BUFFER, Unpooled.EMPTY_BUFFER);
+    loop.sendToClient(from, reset);
+    FlowAccount account = admission.account();
+    account.countPacketSent();
+    account.countPacketReceived();
+    activityLog.record(account.endRecord(key, from, null, CloseReason.POLICY_BLOCKED));
   }
 
   /** Connections open now, over all loops. */

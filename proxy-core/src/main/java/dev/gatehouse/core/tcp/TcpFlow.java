@@ -1,5 +1,6 @@
 package dev.gatehouse.core.tcp;
 
+import dev.gatehouse.core.flow.Admission;
 import dev.gatehouse.core.flow.Flow;
 import dev.gatehouse.core.flow.FlowAccount;
 import dev.gatehouse.core.flow.FlowKey;
@@ -9,7 +10,10 @@ import dev.gatehouse.core.flow.OriginChannels;
 import dev.gatehouse.core.flow.OriginFailures;
 import dev.gatehouse.core.linux.SocketOptions;
 import dev.gatehouse.core.log.ActivityLog;
+import dev.gatehouse.core.inspect.StreamInspector;
 import dev.gatehouse.core.log.CloseReason;
+import dev.gatehouse.core.policy.FlowDescription;
+import dev.gatehouse.core.policy.Policies;
 import dev.gatehouse.core.tunnel.TunnelContext;
 import dev.gatehouse.core.wire.IpPacket;
 import dev.gatehouse.core.wire.TcpSegment;
@@ -28,6 +32,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -57,15 +62,17 @@ final class TcpFlow implements Flow, TcpOutput {
   private final FlowLoop loop;
   private final TcpProxySettings settings;
   private final ActivityLog activityLog;
+  private final Policies policies;
   private final int iss;
   private final Runnable onEnd;
-  private final FlowAccount account = new FlowAccount();
+  private final FlowAccount account;
   private final IdleTimer idleTimer;
   private final TcpSegment segment = new TcpSegment();
   private final ByteBuf options = Unpooled.buffer(SegmentFields.MAX_OPTIONS_BYTES);
   private final long startNanos = System.nanoTime();
 
   private TcpConnection connection;
+  private Admission admission;
   private Channel origin;
   private InetSocketAddress egress;
   private long dialStartNanos;
@@ -83,18 +90,29 @@ final class TcpFlow implements Flow, TcpOutput {
   private boolean originFinishedFirst;
   private boolean established;
 
+  // Inspection of the client's first bytes. While the verdict is pending they are held here,
+  // unseen by the origin; once it is final (or for a flow decided on its SYN, from the start)
+  // the inspector only watches, for the activity record.
+  private StreamInspector inspector = new StreamInspector(StreamInspector.DEFAULT_MAX_BYTES);
+  private final ArrayDeque<ByteBuf> held = new ArrayDeque<>();
+  private ScheduledFuture<?> inspectionTimer;
+  private boolean redialing;
+
   private CloseReason reason;
   private ScheduledFuture<?> timer;
   private long timerDeadlineNanos = TcpConnection.NO_DEADLINE;
   private boolean ended;
 
   TcpFlow(FlowKey key, TunnelContext from, FlowLoop loop, TcpProxySettings settings,
-      ActivityLog activityLog, int iss, Runnable onEnd) {
+      ActivityLog activityLog, Policies policies, Admission admission, int iss, Runnable onEnd) {
     this.key = key;
     this.from = from;
     this.loop = loop;
     this.settings = settings;
     this.activityLog = activityLog;
+    this.policies = policies;
+    this.admission = admission;
+    this.account = admission.account();
     this.iss = iss;
     this.onEnd = onEnd;
     this.idleTimer = new IdleTimer(loop.eventLoop(), settings.idleTimeout().toNanos(),
@@ -125,10 +143,10 @@ final class TcpFlow implements Flow, TcpOutput {
     connection = TcpConnection.fromSyn(segment, iss, tcp, this, PooledByteBufAllocator.DEFAULT);
     account.countPacketSent();
     idleTimer.start();
-    dial(now);
+    dial(admission.origin(), now);
   }
 
-  private void dial(long now) {
+  private void dial(InetSocketAddress destination, long now) {
     dialStartNanos = now;
     Bootstrap bootstrap = new Bootstrap()
         .group(loop.eventLoop())
@@ -139,22 +157,24 @@ final class TcpFlow implements Flow, TcpOutput {
         .option(ChannelOption.AUTO_READ, false)
         .option(ChannelOption.TCP_NODELAY, true)
         .handler(new OriginHandler());
-    InetAddress source = key.isIpv4() ? settings.sourceV4() : settings.sourceV6();
-    InetSocketAddress destination = new InetSocketAddress(key.destination(), key.destinationPort());
+    InetAddress source = destination.getAddress() instanceof Inet4Address ? settings.sourceV4() : settings.sourceV6();
     ChannelFuture registered = bootstrap.register();
     origin = registered.channel();
     try {
       bindToInterface();
     } catch (IOException e) {
       log.debug("tunnel={} flow={} event=origin-unavailable cause={}", from.name(), account.sessionId(), e.toString());
-      refuse(CloseReason.ORIGIN_ERROR);
+      originFailed(CloseReason.ORIGIN_ERROR);
       return;
     }
+    Channel dialed = origin;
     ChannelFuture connected = source == null
         ? origin.connect(destination)
         : origin.connect(destination, new InetSocketAddress(source, 0));
     connected.addListener(f -> {
-      if (f.isSuccess()) {
+      if (dialed != origin) {
+        dialed.close(); // replaced by a redial
+      } else if (f.isSuccess()) {
         originConnected();
       } else {
         originFailed(f.cause());
@@ -181,8 +201,14 @@ final class TcpFlow implements Flow, TcpOutput {
     account.originHandshake(TimeUnit.NANOSECONDS.toMillis(now - dialStartNanos));
     egress = (InetSocketAddress) origin.localAddress();
     log.debug("tunnel={} flow={} event=origin-connected destination={} egress={}", from.name(),
-        account.sessionId(), key.destination(), egress);
-    connection.accept(now);
+        account.sessionId(), admission.origin(), egress);
+    if (redialing) {
+      // the client is established already: what inspection held goes to the new origin
+      redialing = false;
+      releaseHeld();
+    } else {
+      connection.accept(now);
+    }
     afterConnection();
   }
 
@@ -193,7 +219,16 @@ final class TcpFlow implements Flow, TcpOutput {
     CloseReason why = OriginFailures.closeReason(cause);
     log.debug("tunnel={} flow={} event=origin-failed reason={} cause={}", from.name(),
         account.sessionId(), why, cause.toString());
-    refuse(why);
+    originFailed(why);
+  }
+
+  /** Refuses a client still waiting for its SYN-ACK; resets one the redial failed. */
+  private void originFailed(CloseReason why) {
+    if (redialing) {
+      abort(why);
+    } else {
+      refuse(why);
+    }
   }
 
   private void refuse(CloseReason why) {
@@ -222,6 +257,11 @@ final class TcpFlow implements Flow, TcpOutput {
     abort(why);
   }
 
+  @Override
+  public FlowDescription description() {
+    return admission.description();
+  }
+
   // ---- TcpOutput: called from inside the connection; note, do not call back ----
 
   @Override
@@ -240,6 +280,13 @@ final class TcpFlow implements Flow, TcpOutput {
 
   @Override
   public void deliver(ByteBuf data) {
+    if (inspector != null && !inspector.decided()) {
+      inspector.offer(data);
+    }
+    if (admission.verdict().isPending() || redialing) {
+      held.add(data);
+      return;
+    }
     account.addBytesSent(data.readableBytes());
     toOrigin.add(data);
   }
@@ -250,6 +297,9 @@ final class TcpFlow implements Flow, TcpOutput {
       clientFinishedFirst = true;
     }
     finishOrigin = true;
+    if (inspector != null && !inspector.decided()) {
+      inspector.finish(); // nothing more will come to inspect
+    }
   }
 
   @Override
@@ -269,6 +319,16 @@ final class TcpFlow implements Flow, TcpOutput {
       established = true;
       account.clientHandshake(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
       origin.config().setAutoRead(true);
+      if (admission.verdict().isPending()) {
+        inspectionTimer = loop.eventLoop().schedule(this::inspectionTimedOut,
+            policies.inspectionTimeout().toNanos(), TimeUnit.NANOSECONDS);
+      }
+    }
+    if (inspector != null && inspector.decided()) {
+      inspected();
+      if (ended) {
+        return;
+      }
     }
     if (!toOrigin.isEmpty() && !origin.isActive()) {
       // The client's bytes were acknowledged but the origin is gone: reset the client
@@ -288,7 +348,8 @@ final class TcpFlow implements Flow, TcpOutput {
         }
       });
     }
-    if (finishOrigin && origin.isActive() && origin instanceof SocketChannel socket) {
+    if (finishOrigin && held.isEmpty() && !redialing && origin.isActive()
+        && origin instanceof SocketChannel socket) {
       finishOrigin = false;
       socket.shutdownOutput();
     }
@@ -327,6 +388,84 @@ final class TcpFlow implements Flow, TcpOutput {
     if (toClient.isEmpty() && originFinished && closedCause == null
         && connection.state() != TcpState.CLOSED) {
       connection.shutdownOutput(now);
+    }
+  }
+
+  /** The client sent nothing to decide on in time: decide on what is known. */
+  private void inspectionTimedOut() {
+    inspectionTimer = null;
+    if (ended || inspector == null) {
+      return;
+    }
+    inspector.finish();
+    afterConnection();
+  }
+
+  /**
+   * Inspection is over: the facts go to the activity record and, when the verdict was
+   * pending, the flow is decided again. A block resets both sides and the held bytes are
+   * dropped unseen by the origin; an override that names another origin redials; otherwise
+   * the held bytes go on, in order.
+   */
+  private void inspected() {
+    StreamInspector done = inspector;
+    inspector = null;
+    if (inspectionTimer != null) {
+      inspectionTimer.cancel(false);
+      inspectionTimer = null;
+    }
+    String protocol = done.protocol().logName();
+    record(done);
+    if (!admission.verdict().isPending()) {
+      return;
+    }
+    admission.description().inspected(protocol, done.sniHost(), done.httpHost());
+    Admission decided = admission.decideAgain(policies.current(), key);
+    boolean moved = !decided.origin().equals(admission.origin());
+    admission = decided;
+    log.debug("tunnel={} flow={} event=decided verdict=\"{}\" protocol={} sni={} host={}", from.name(),
+        account.sessionId(), decided.verdict(), protocol, done.sniHost(), done.httpHost());
+    if (decided.blocks()) {
+      resetOrigin();
+      abort(CloseReason.POLICY_BLOCKED);
+    } else if (moved) {
+      redial(decided.origin());
+    } else {
+      releaseHeld();
+    }
+  }
+
+  /** Puts what inspection found into the activity record; what was not found stays out. */
+  private void record(StreamInspector done) {
+    String protocol = done.protocol().logName();
+    account.detectedProtocol(protocol.isEmpty() ? null : protocol);
+    account.sni(done.sniHost().isEmpty() ? null : done.sniHost());
+    account.httpHost(done.httpHost().isEmpty() ? null : done.httpHost());
+  }
+
+  /** The override names another origin than the one dialed for the SYN: go there instead. */
+  private void redial(InetSocketAddress destination) {
+    redialing = true;
+    Channel replaced = origin;
+    replaced.config().setAutoRead(false);
+    replaced.close();
+    dial(destination, System.nanoTime());
+  }
+
+  /** Hands the bytes held during inspection to the origin, in the order they came. */
+  private void releaseHeld() {
+    while (!held.isEmpty()) {
+      ByteBuf data = held.poll();
+      account.addBytesSent(data.readableBytes());
+      toOrigin.add(data);
+    }
+  }
+
+  /** Closes the origin socket with RST (SO_LINGER 0) rather than FIN. */
+  private void resetOrigin() {
+    if (origin != null && origin.isOpen()) {
+      origin.config().setOption(ChannelOption.SO_LINGER, 0);
+      origin.close();
     }
   }
 
@@ -382,6 +521,15 @@ final class TcpFlow implements Flow, TcpOutput {
     if (timer != null) {
       timer.cancel(false);
     }
+    if (inspectionTimer != null) {
+      inspectionTimer.cancel(false);
+    }
+    held.forEach(ReferenceCountUtil::safeRelease);
+    held.clear();
+    if (inspector != null && inspector.bytesSeen() > 0) {
+      inspector.finish(); // what the client sent before it went is still worth logging
+      record(inspector);
+    }
     toOrigin.forEach(ReferenceCountUtil::safeRelease);
     toOrigin.clear();
     toClient.forEach(ReferenceCountUtil::safeRelease);
@@ -400,7 +548,7 @@ final class TcpFlow implements Flow, TcpOutput {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object message) {
-      if (ended || !(message instanceof ByteBuf data)) {
+      if (ended || ctx.channel() != origin || !(message instanceof ByteBuf data)) {
         ReferenceCountUtil.release(message);
         return;
       }
@@ -413,7 +561,7 @@ final class TcpFlow implements Flow, TcpOutput {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-      if (event instanceof ChannelInputShutdownEvent && !ended) {
+      if (event instanceof ChannelInputShutdownEvent && !ended && ctx.channel() == origin) {
         originEnded();
       }
       ReferenceCountUtil.release(event);
@@ -421,7 +569,7 @@ final class TcpFlow implements Flow, TcpOutput {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-      if (ended) {
+      if (ended || ctx.channel() != origin) {
         return;
       }
       if (established) {
@@ -434,7 +582,7 @@ final class TcpFlow implements Flow, TcpOutput {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      if (ended) {
+      if (ended || ctx.channel() != origin) {
         return;
       }
       log.debug("tunnel={} flow={} event=origin-error cause={}", from.name(), account.sessionId(),

@@ -1,11 +1,19 @@
 package dev.gatehouse.core.udp;
 
+import dev.gatehouse.core.flow.Admission;
+import dev.gatehouse.core.flow.BlockedFlow;
 import dev.gatehouse.core.flow.DropReason;
 import dev.gatehouse.core.flow.Flow;
+import dev.gatehouse.core.flow.FlowAccount;
 import dev.gatehouse.core.flow.FlowEngine;
 import dev.gatehouse.core.flow.FlowKey;
 import dev.gatehouse.core.flow.FlowLoop;
+import dev.gatehouse.core.inspect.DatagramInspector;
+import dev.gatehouse.core.inspect.DetectedProtocol;
 import dev.gatehouse.core.log.ActivityLog;
+import dev.gatehouse.core.policy.FlowDescription;
+import dev.gatehouse.core.policy.Policies;
+import dev.gatehouse.core.policy.PolicyAction;
 import dev.gatehouse.core.tunnel.TunnelContext;
 import dev.gatehouse.core.wire.IpPacket;
 import dev.gatehouse.core.wire.QuicPackets;
@@ -24,11 +32,22 @@ public final class UdpEngine implements FlowEngine {
 
   private final UdpSettings settings;
   private final ActivityLog activityLog;
-  private final AtomicInteger openSessions = new AtomicInteger();
+  /** What a QUIC block by {@link UdpSettings#blockQuic()} is logged as deciding it. */
+  static final String BLOCK_QUIC_SETTING = "proxy.udp.block-quic";
 
+  private final AtomicInteger openSessions = new AtomicInteger();
+  private final Policies policies;
+
+  /** An engine that allows every session (but QUIC when so set). */
   public UdpEngine(UdpSettings settings, ActivityLog activityLog) {
+    this(settings, activityLog, Policies.allowAll());
+  }
+
+  /** An engine that decides each session by {@code policies}. */
+  public UdpEngine(UdpSettings settings, ActivityLog activityLog, Policies policies) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.activityLog = Objects.requireNonNull(activityLog, "activityLog");
+    this.policies = Objects.requireNonNull(policies, "policies");
   }
 
   @Override
@@ -38,21 +57,34 @@ public final class UdpEngine implements FlowEngine {
       loop.drop(from, DropReason.FLOW_LIMIT);
       return null;
     }
-    if (settings.blockQuic() && key.destinationPort() == QUIC_PORT && isQuicInitial(first)) {
-      return new BlockedQuicFlow(key, from, loop, activityLog, BlockedQuicFlow.LINGER, this::sessionEnded);
+    // A datagram is all there is to inspect: every fact is known on the first one.
+    // TODO(#4): read the SNI of a QUIC Initial (RFC 9001 §5.2 keys derive from its DCID).
+    int payloadOffset = first.payloadOffset() + UdpDatagram.HEADER_LENGTH_BYTES;
+    int payloadBytes = first.payloadLengthBytes() - UdpDatagram.HEADER_LENGTH_BYTES;
+    DetectedProtocol protocol = DatagramInspector.inspect(first.buffer(), payloadOffset, payloadBytes);
+    FlowDescription description = key.describe(from);
+    description.inspected(protocol.logName(), "", "");
+
+    if (settings.blockQuic() && key.destinationPort() == QUIC_PORT
+        && QuicPackets.isClientInitial(first.buffer(), payloadOffset, payloadBytes)) {
+      FlowAccount account = new FlowAccount();
+      account.detectedProtocol(DetectedProtocol.QUIC.logName());
+      account.decision(BLOCK_QUIC_SETTING, PolicyAction.BLOCK.configName(), 0);
+      return new BlockedFlow(key, from, loop, activityLog, account, DropReason.QUIC_BLOCKED,
+          BlockedFlow.LINGER, this::sessionEnded);
     }
-    UdpSession session = new UdpSession(key, from, loop, settings, activityLog, this::sessionEnded);
+    Admission admission = Admission.decide(policies.current(), key, description);
+    admission.account().detectedProtocol(protocol == DetectedProtocol.NONE ? null : protocol.logName());
+    if (admission.blocks()) {
+      return new BlockedFlow(key, from, loop, activityLog, admission.account(), DropReason.POLICY_BLOCKED,
+          BlockedFlow.LINGER, this::sessionEnded);
+    }
+    UdpSession session = new UdpSession(key, from, loop, settings, admission, activityLog, this::sessionEnded);
     if (!session.connect()) {
       loop.drop(from, DropReason.ORIGIN_UNAVAILABLE);
       return null;
     }
     return session;
-  }
-
-  private static boolean isQuicInitial(IpPacket packet) {
-    int payloadOffset = packet.payloadOffset() + UdpDatagram.HEADER_LENGTH_BYTES;
-    int payloadBytes = packet.payloadLengthBytes() - UdpDatagram.HEADER_LENGTH_BYTES;
-    return QuicPackets.isClientInitial(packet.buffer(), payloadOffset, payloadBytes);
   }
 
   /** Sessions open now, over all loops. */

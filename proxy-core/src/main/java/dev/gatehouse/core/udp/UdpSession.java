@@ -1,5 +1,6 @@
 package dev.gatehouse.core.udp;
 
+import dev.gatehouse.core.flow.Admission;
 import dev.gatehouse.core.flow.DatagramOriginFlow;
 import dev.gatehouse.core.flow.DropReason;
 import dev.gatehouse.core.flow.FlowKey;
@@ -20,6 +21,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
@@ -52,9 +54,9 @@ final class UdpSession extends DatagramOriginFlow {
   // The client's latest datagram, whole, to quote in an ICMP error about it.
   private ByteBuf lastClientPacket;
 
-  UdpSession(FlowKey key, TunnelContext from, FlowLoop loop, UdpSettings settings,
+  UdpSession(FlowKey key, TunnelContext from, FlowLoop loop, UdpSettings settings, Admission admission,
       ActivityLog activityLog, Runnable onEnd) {
-    super(key, from, loop, settings.idleTimeout(), activityLog, onEnd);
+    super(key, from, loop, admission, settings.idleTimeout(), activityLog, onEnd);
     this.settings = settings;
   }
 
@@ -65,7 +67,7 @@ final class UdpSession extends DatagramOriginFlow {
    */
   boolean connect() {
     ChannelFuture registered =
-        register(OriginChannels.newDatagramChannel(loop.eventLoop(), key.destination()));
+        register(OriginChannels.newDatagramChannel(loop.eventLoop(), origin.getAddress()));
     try {
       if (!registered.isSuccess()) {
         throw new IOException("cannot register the origin socket", registered.cause());
@@ -73,7 +75,7 @@ final class UdpSession extends DatagramOriginFlow {
       bindToInterface();
       attachHopRelay("UDP origin socket");
       ChannelFuture connected = channel().connect(
-          new InetSocketAddress(key.destination(), key.destinationPort()), localAddress());
+          origin, localAddress());
       if (!connected.isSuccess()) {
         throw new IOException("cannot connect to the origin", connected.cause());
       }
@@ -101,7 +103,7 @@ final class UdpSession extends DatagramOriginFlow {
   }
 
   private InetSocketAddress localAddress() {
-    InetAddress source = key.isIpv4() ? settings.sourceV4() : settings.sourceV6();
+    InetAddress source = origin.getAddress() instanceof Inet4Address ? settings.sourceV4() : settings.sourceV6();
     return source == null ? null : new InetSocketAddress(source, 0);
   }
 

@@ -12,10 +12,9 @@ import dev.gatehouse.core.log.CloseReason;
 import dev.gatehouse.core.testing.FlowTestKit;
 import dev.gatehouse.core.testing.FlowTestKit.RecordingActivityLog;
 import dev.gatehouse.core.testing.FlowTestKit.RecordingReturnPath;
-import dev.gatehouse.core.wire.IpPacket;
+import dev.gatehouse.core.tcp.TunnelTcpClient.Segment;
 import dev.gatehouse.core.wire.PacketWriter;
 import dev.gatehouse.core.wire.TcpSegment;
-import dev.gatehouse.core.wire.WireStatus;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -76,11 +75,11 @@ class TcpEngineTest {
 
       try (Socket accepted = listener.accept()) {
         Segment synAck = Segment.read(returnPath.take());
-        assertEquals(TcpSegment.FLAG_SYN | TcpSegment.FLAG_ACK, synAck.flags);
-        assertEquals(CLIENT_ISN + 1, synAck.ack);
+        assertEquals(TcpSegment.FLAG_SYN | TcpSegment.FLAG_ACK, synAck.flags());
+        assertEquals(CLIENT_ISN + 1, synAck.ack());
 
         // complete the handshake and send a request
-        int serverNext = synAck.seq + 1;
+        int serverNext = synAck.seq() + 1;
         send(port, CLIENT_ISN + 1, serverNext, TcpSegment.FLAG_ACK, new byte[0]);
         byte[] request = "ping".getBytes(StandardCharsets.US_ASCII);
         send(port, CLIENT_ISN + 1, serverNext, TcpSegment.FLAG_ACK | TcpSegment.FLAG_PSH, request);
@@ -92,8 +91,8 @@ class TcpEngineTest {
         out.flush();
 
         Segment data = nextWithPayload();
-        assertEquals("pong", new String(data.payload, StandardCharsets.US_ASCII));
-        assertEquals(serverNext, data.seq);
+        assertEquals("pong", new String(data.payload(), StandardCharsets.US_ASCII));
+        assertEquals(serverNext, data.seq());
 
         // Bytes are counted once each way, whatever was resent: 4 up, 4 down.
         dispatcher.close();
@@ -114,7 +113,7 @@ class TcpEngineTest {
       try (Socket accepted = listener.accept()) {
         Segment synAck = Segment.read(returnPath.take());
         // The client acknowledges the handshake, then never acknowledges data.
-        send(port, CLIENT_ISN + 1, synAck.seq + 1, TcpSegment.FLAG_ACK, new byte[0]);
+        send(port, CLIENT_ISN + 1, synAck.seq() + 1, TcpSegment.FLAG_ACK, new byte[0]);
 
         java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
         Thread writer = Thread.ofPlatform().daemon().start(() -> {
@@ -153,13 +152,13 @@ class TcpEngineTest {
       try (Socket accepted = listener.accept()) {
         Segment synAck = Segment.read(returnPath.take());
         // ACK of the SYN-ACK and FIN in one segment: ESTABLISHED and CLOSE-WAIT at once.
-        send(port, CLIENT_ISN + 1, synAck.seq + 1, TcpSegment.FLAG_ACK | TcpSegment.FLAG_FIN, new byte[0]);
+        send(port, CLIENT_ISN + 1, synAck.seq() + 1, TcpSegment.FLAG_ACK | TcpSegment.FLAG_FIN, new byte[0]);
 
         accepted.setSoTimeout(2_000);
         assertEquals(-1, accepted.getInputStream().read(), "the client's FIN reached the origin");
         accepted.getOutputStream().write("late".getBytes(StandardCharsets.US_ASCII));
         accepted.getOutputStream().flush();
-        assertEquals("late", new String(nextWithPayload().payload, StandardCharsets.US_ASCII));
+        assertEquals("late", new String(nextWithPayload().payload(), StandardCharsets.US_ASCII));
       }
     }
   }
@@ -175,8 +174,8 @@ class TcpEngineTest {
           TcpSegment.FLAG_SYN, 65535, mss(1440), Unpooled.EMPTY_BUFFER));
       try (Socket accepted = listener.accept()) {
         Segment synAck = Segment.read(returnPath.take());
-        assertEquals(TcpSegment.FLAG_SYN | TcpSegment.FLAG_ACK, synAck.flags);
-        assertEquals(CLIENT_ISN + 1, synAck.ack);
+        assertEquals(TcpSegment.FLAG_SYN | TcpSegment.FLAG_ACK, synAck.flags());
+        assertEquals(CLIENT_ISN + 1, synAck.ack());
         assertEquals(address("::1"), accepted.getLocalAddress());
       }
     }
@@ -190,13 +189,13 @@ class TcpEngineTest {
       send(port, CLIENT_ISN, 0, TcpSegment.FLAG_SYN, new byte[0]);
       try (Socket accepted = listener.accept()) {
         Segment synAck = Segment.read(returnPath.take());
-        send(port, CLIENT_ISN + 1, synAck.seq + 1, TcpSegment.FLAG_ACK, new byte[0]);
+        send(port, CLIENT_ISN + 1, synAck.seq() + 1, TcpSegment.FLAG_ACK, new byte[0]);
 
         ActivityRecord record = activityLog.await(r -> true, 5_000);
         assertEquals(CloseReason.CLIENT_IDLE_TIMEOUT, record.closeReason());
         assertTrue(record.clientHandshakeMillis() >= 0, "client handshake measured");
         Segment reset = nextWith(TcpSegment.FLAG_RST);
-        assertEquals(synAck.seq + 1, reset.seq);
+        assertEquals(synAck.seq() + 1, reset.seq());
         accepted.setSoTimeout(2_000);
         assertEquals(-1, accepted.getInputStream().read(), "the origin side is closed too");
       }
@@ -213,8 +212,8 @@ class TcpEngineTest {
     send(closedPort, CLIENT_ISN, 0, TcpSegment.FLAG_SYN, new byte[0]);
 
     Segment reset = Segment.read(returnPath.take());
-    assertEquals(TcpSegment.FLAG_RST | TcpSegment.FLAG_ACK, reset.flags);
-    assertEquals(CLIENT_ISN + 1, reset.ack);
+    assertEquals(TcpSegment.FLAG_RST | TcpSegment.FLAG_ACK, reset.flags());
+    assertEquals(CLIENT_ISN + 1, reset.ack());
     ActivityRecord record = activityLog.await(r -> true, 5_000);
     assertEquals(CloseReason.PROXY_CONN_REFUSED, record.closeReason());
     assertEquals(-1, record.clientHandshakeMillis());
@@ -227,8 +226,8 @@ class TcpEngineTest {
 
     // RFC 9293 §3.10.7.1: with ACK set, <SEQ=SEG.ACK><CTL=RST>.
     Segment reset = Segment.read(returnPath.take());
-    assertEquals(TcpSegment.FLAG_RST, reset.flags);
-    assertEquals(777, reset.seq);
+    assertEquals(TcpSegment.FLAG_RST, reset.flags());
+    assertEquals(777, reset.seq());
     assertEquals(1, drops.forTunnel(FlowTestKit.TUNNEL.name(), DropReason.NO_CONNECTION));
   }
 
@@ -247,7 +246,7 @@ class TcpEngineTest {
         // connection (SYN-RECEIVED) may repeat its SYN-ACK. Either way it is one connection:
         // every answer is the same SYN-ACK.
         Segment synAck = Segment.read(returnPath.take());
-        assertEquals(TcpSegment.FLAG_SYN | TcpSegment.FLAG_ACK, synAck.flags);
+        assertEquals(TcpSegment.FLAG_SYN | TcpSegment.FLAG_ACK, synAck.flags());
         for (ByteBuf next = returnPath.poll(300); next != null; next = returnPath.poll(300)) {
           assertEquals(synAck, Segment.read(next), "a second answer that is not the same SYN-ACK");
         }
@@ -266,7 +265,7 @@ class TcpEngineTest {
   private Segment nextWith(int flag) throws Exception {
     for (int i = 0; i < 10; i++) {
       Segment segment = Segment.read(returnPath.take());
-      if ((segment.flags & flag) != 0) {
+      if ((segment.flags() & flag) != 0) {
         return segment;
       }
     }
@@ -280,7 +279,7 @@ class TcpEngineTest {
   private Segment nextWithPayload() throws Exception {
     for (int i = 0; i < 10; i++) {
       Segment segment = Segment.read(returnPath.take());
-      if (segment.payload.length > 0) {
+      if (segment.payload().length > 0) {
         return segment;
       }
     }
@@ -301,35 +300,6 @@ class TcpEngineTest {
       return InetAddress.getByName(text);
     } catch (java.net.UnknownHostException e) {
       throw new AssertionError(e);
-    }
-  }
-
-  /** What a segment back to the client said. */
-  private record Segment(int seq, int ack, int flags, byte[] payload) {
-    @Override
-    public boolean equals(Object other) {
-      return other instanceof Segment s && seq == s.seq && ack == s.ack && flags == s.flags
-          && java.util.Arrays.equals(payload, s.payload);
-    }
-
-    @Override
-    public int hashCode() {
-      return java.util.Objects.hash(seq, ack, flags, java.util.Arrays.hashCode(payload));
-    }
-
-    static Segment read(ByteBuf packet) {
-      try {
-        IpPacket ip = new IpPacket();
-        assertEquals(WireStatus.OK, ip.wrap(packet, packet.readerIndex(), packet.readableBytes()));
-        TcpSegment tcp = new TcpSegment();
-        assertEquals(WireStatus.OK, tcp.wrap(packet, ip.payloadOffset(), ip.payloadLengthBytes()));
-        assertEquals(WireStatus.OK, tcp.verifyChecksum(ip.pseudoHeaderSum(ip.payloadLengthBytes())));
-        byte[] payload = new byte[tcp.payloadLengthBytes()];
-        packet.getBytes(tcp.payloadOffset(), payload);
-        return new Segment(tcp.sequenceNumber(), tcp.acknowledgmentNumber(), tcp.flags(), payload);
-      } finally {
-        packet.release();
-      }
     }
   }
 }
