@@ -10,13 +10,15 @@ import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * What a flow counts for its activity record: when it started, and bytes and packets each
- * way. Bytes are the transport payload (UDP data, ICMP echo data), as a socket counts them.
- * Confined to the flow's loop like the flow itself.
+ * What a flow gathers for its activity record: when it started, bytes and packets each
+ * way, and what the engine learnt on the way (server names, protocol, the policy
+ * decision). Bytes are the transport payload (UDP data, ICMP echo data), as a socket counts
+ * them. Confined to the flow's loop like the flow itself.
  */
 public final class FlowAccount {
 
   private final String sessionId = newSessionId();
+  // Instant.now() reads the system clock at its full precision (nanoseconds on Linux)
   private final Instant startTime = Instant.now();
   private long bytesSent;
   private long bytesReceived;
@@ -24,6 +26,13 @@ public final class FlowAccount {
   private long packetsReceived;
   private long clientHandshakeMillis = -1;
   private long originHandshakeMillis = -1;
+  private String sni;
+  private String httpHost;
+  private String detectedProtocol;
+  private String policyName;
+  private String policyAction;
+  private long policyDecisionNanos = -1;
+  private InetSocketAddress overrideDestination;
 
   /** Counts one packet from the client toward the origin. */
   public void countSent(int payloadBytes) {
@@ -67,6 +76,48 @@ public final class FlowAccount {
     originHandshakeMillis = millis;
   }
 
+  /** The server name the client's TLS ClientHello carried (RFC 6066 §3), as it sent it. */
+  public void sni(String serverName) {
+    sni = serverName;
+  }
+
+  /** The host of the client's plaintext HTTP request (RFC 9110 §7.2), as it sent it. */
+  public void httpHost(String host) {
+    httpHost = host;
+  }
+
+  /** The application protocol recognised in the client's bytes ({@code tls}, {@code quic}). */
+  public void detectedProtocol(String protocol) {
+    detectedProtocol = protocol;
+  }
+
+  /**
+   * The flow's final verdict; a later call replaces an earlier one.
+   *
+   * @param policyName the policy that decided, or {@code null} when the default action did
+   * @param action {@code allow}, {@code block} or {@code override}
+   * @param decisionNanos time from the flow's first packet to this verdict, any wait for
+   *     the client's bytes included
+   * @throws IllegalArgumentException if the action is none of those or the time negative
+   */
+  public void decision(String policyName, String action, long decisionNanos) {
+    if (!ActivityRecord.isPolicyAction(action)) {
+      throw new IllegalArgumentException(
+          "action must be one of " + ActivityRecord.POLICY_ACTIONS + ": " + action);
+    }
+    if (decisionNanos < 0) {
+      throw new IllegalArgumentException("decisionNanos must be 0 or more: " + decisionNanos);
+    }
+    this.policyName = policyName;
+    this.policyAction = action;
+    this.policyDecisionNanos = decisionNanos;
+  }
+
+  /** Where an {@code override} decision sent the flow instead of its destination. */
+  public void overrideDestination(InetSocketAddress destination) {
+    overrideDestination = destination;
+  }
+
   /** The flow's session id, as its record carries it. */
   public String sessionId() {
     return sessionId;
@@ -83,17 +134,15 @@ public final class FlowAccount {
   }
 
   /**
-   * The flow's end record. Ports are 0 for ICMP, whose flow key carries the echo identifier
-   * where a port would be.
+   * The flow's end record, with every fact set so far. Ports are 0 for ICMP, whose flow key
+   * carries the echo identifier where a port would be. The internal source address is the
+   * key's: the inner packet's source, as the client sent it.
+   *
+   * @throws IllegalArgumentException if an override destination was set without an
+   *     {@code override} decision, or an {@code override} decision lacks one
    */
   public ActivityRecord endRecord(FlowKey key, TunnelContext from, InetSocketAddress egress,
       CloseReason reason) {
-    return endRecord(key, from, egress, reason, null);
-  }
-
-  /** The end record, with the application protocol that was detected (or null). */
-  public ActivityRecord endRecord(FlowKey key, TunnelContext from, InetSocketAddress egress,
-      CloseReason reason, String detectedProtocol) {
     boolean ports = key.transport() == Transport.TCP || key.transport() == Transport.UDP;
     return new ActivityRecord(
         ActivityEvent.SESSION_END,
@@ -102,11 +151,15 @@ public final class FlowAccount {
         Instant.now(),
         key.transport().logName(),
         new InetSocketAddress(key.source(), ports ? key.sourcePort() : 0),
+        key.source(),
         new InetSocketAddress(key.destination(), ports ? key.destinationPort() : 0),
         null,
+        sni,
+        httpHost,
         egress,
         from.name(),
         from.type(),
+        from.site(),
         from.virtualNetwork(),
         bytesSent,
         bytesReceived,
@@ -114,6 +167,10 @@ public final class FlowAccount {
         packetsReceived,
         clientHandshakeMillis,
         originHandshakeMillis,
+        policyName,
+        policyAction,
+        policyDecisionNanos,
+        overrideDestination,
         reason,
         detectedProtocol);
   }

@@ -41,6 +41,7 @@ final class BlockedQuicFlow implements Flow {
     this.loop = loop;
     this.activityLog = activityLog;
     this.idleTimer = new IdleTimer(loop.eventLoop(), linger.toNanos(), () -> close(CloseReason.POLICY_BLOCKED));
+    account.detectedProtocol("quic");
     idleTimer.start();
   }
 
@@ -63,6 +64,6 @@ final class BlockedQuicFlow implements Flow {
     idleTimer.cancel();
     loop.table().remove(key, this);
     onEnd.run();
-    activityLog.record(account.endRecord(key, from, null, CloseReason.POLICY_BLOCKED, "quic"));
+    activityLog.record(account.endRecord(key, from, null, CloseReason.POLICY_BLOCKED));
   }
 }
