@@ -136,7 +136,8 @@ public final class FlowAccount {
   /**
    * The flow's end record, with every fact set so far. Ports are 0 for ICMP, whose flow key
    * carries the echo identifier where a port would be. The internal source address is the
-   * key's: the inner packet's source, as the client sent it.
+   * key's: the inner packet's source, as the client sent it. The destination host is the
+   * name the client gave, the server name before the HTTP host.
    *
    * @throws IllegalArgumentException if an override destination was set without an
    *     {@code override} decision, or an {@code override} decision lacks one
@@ -153,7 +154,7 @@ public final class FlowAccount {
         new InetSocketAddress(key.source(), ports ? key.sourcePort() : 0),
         key.source(),
         new InetSocketAddress(key.destination(), ports ? key.destinationPort() : 0),
-        null,
+        sni != null ? sni : httpHost,
         sni,
         httpHost,
         egress,

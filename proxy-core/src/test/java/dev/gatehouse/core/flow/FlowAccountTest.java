@@ -39,6 +39,7 @@ class FlowAccountTest {
     assertEquals(address("198.18.1.10", 50_000), record.source());
     assertEquals(address("198.18.1.10", 0).getAddress(), record.sourceInternal());
     assertEquals(address("198.18.20.5", 443), record.destination());
+    assertEquals("intranet.example", record.destinationHost(), "the server name comes first");
     assertEquals("intranet.example", record.sni());
     assertEquals("plain.example", record.httpHost());
     assertEquals(EGRESS, record.egress());
@@ -64,6 +65,7 @@ class FlowAccountTest {
     ActivityRecord record =
         new FlowAccount().endRecord(tcpKey(), BRANCH, null, CloseReason.ORIGIN_UNREACHABLE);
 
+    assertNull(record.destinationHost());
     assertNull(record.sni());
     assertNull(record.httpHost());
     assertNull(record.detectedProtocol());
@@ -72,6 +74,17 @@ class FlowAccountTest {
     assertEquals(-1, record.policyDecisionNanos());
     assertNull(record.overrideDestination());
     assertNull(record.egress());
+  }
+
+  @Test
+  void namesTheDestinationHostAfterTheHttpHostWithoutServerName() {
+    FlowAccount account = new FlowAccount();
+    account.httpHost("plain.example");
+
+    ActivityRecord record = account.endRecord(tcpKey(), BRANCH, EGRESS, CloseReason.CLIENT_CLOSED);
+
+    assertEquals("plain.example", record.destinationHost());
+    assertNull(record.sni());
   }
 
   @Test
