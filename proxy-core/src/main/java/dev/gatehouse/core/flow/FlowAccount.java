@@ -113,7 +113,10 @@ public final class FlowAccount {
     this.policyDecisionNanos = decisionNanos;
   }
 
-  /** Where an {@code override} decision sent the flow instead of its destination. */
+  /**
+   * Where an {@code override} decision sent the flow instead of its destination; recorded
+   * only with that decision.
+   */
   public void overrideDestination(InetSocketAddress destination) {
     overrideDestination = destination;
   }
@@ -137,10 +140,8 @@ public final class FlowAccount {
    * The flow's end record, with every fact set so far. Ports are 0 for ICMP, whose flow key
    * carries the echo identifier where a port would be. The internal source address is the
    * key's: the inner packet's source, as the client sent it. The destination host is the
-   * name the client gave, the server name before the HTTP host.
-   *
-   * @throws IllegalArgumentException if an override destination was set without an
-   *     {@code override} decision, or an {@code override} decision lacks one
+   * name the client gave, the server name before the HTTP host. An override destination
+   * without an {@code override} verdict is left out.
    */
   public ActivityRecord endRecord(FlowKey key, TunnelContext from, InetSocketAddress egress,
       CloseReason reason) {
@@ -171,7 +172,8 @@ public final class FlowAccount {
         policyName,
         policyAction,
         policyDecisionNanos,
-        overrideDestination,
+        // the end path must not throw for facts set out of order
+        "override".equals(policyAction) ? overrideDestination : null,
         reason,
         detectedProtocol);
   }

@@ -185,9 +185,9 @@ public record ActivityRecord(
       throw new IllegalArgumentException(
           "policyDecisionNanos must be 0 or more with a decision: " + decisionNanos);
     }
-    if ((overrideDestination != null) != policyAction.equals("override")) {
+    if (overrideDestination != null && !policyAction.equals("override")) {
       throw new IllegalArgumentException(
-          "overrideDestination is set exactly when policyAction is override: " + policyAction);
+          "overrideDestination needs policyAction override: " + policyAction);
     }
   }
 }

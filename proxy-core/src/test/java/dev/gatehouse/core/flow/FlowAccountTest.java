@@ -100,6 +100,24 @@ class FlowAccountTest {
   }
 
   @Test
+  void leavesOutTheOverrideDestinationUnlessTheVerdictIsOverride() {
+    FlowAccount account = new FlowAccount();
+    account.decision("reroute", "override", 10);
+    account.overrideDestination(address("198.18.20.8", 8443));
+    account.decision("block-late", "block", 20);
+
+    ActivityRecord record = account.endRecord(tcpKey(), BRANCH, null, CloseReason.POLICY_BLOCKED);
+
+    assertEquals("block", record.policyAction());
+    assertNull(record.overrideDestination());
+
+    FlowAccount undecided = new FlowAccount();
+    undecided.overrideDestination(address("198.18.20.8", 8443));
+    assertNull(undecided.endRecord(tcpKey(), BRANCH, null, CloseReason.CLIENT_CLOSED)
+        .overrideDestination());
+  }
+
+  @Test
   void rejectsUnknownActionAndNegativeDecisionTime() {
     FlowAccount account = new FlowAccount();
 
