@@ -123,11 +123,17 @@ final class ExplicitFlow {
         endTime,
         TRANSPORT,
         source,
+        // the client socket's address is all the proxy sees of where the client is
+        source.getAddress(),
         destination,
         origin.hostNameOrNull(),
+        // the proxy reads no ClientHello, and its request target is in DestinationHost
+        null,
+        null,
         egress,
         listenerName,
         TUNNEL_TYPE,
+        null, // a listener serves no site
         VIRTUAL_NETWORK,
         counted ? counter.bytesToOrigin() : 0,
         counted ? counter.bytesFromOrigin() : 0,
@@ -137,6 +143,11 @@ final class ExplicitFlow {
         // connection: its duration is not observable from a socket.
         NOT_MEASURED,
         originHandshakeMillis,
+        // explicit proxying applies no policies yet: no verdict to record
+        null,
+        null,
+        NOT_MEASURED,
+        null,
         reason,
         null);
   }

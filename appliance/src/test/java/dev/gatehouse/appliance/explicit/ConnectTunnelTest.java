@@ -100,11 +100,14 @@ class ConnectTunnelTest {
       assertEquals(origin.address(), end.destination());
       assertNull(end.destinationHost(), "an IP literal names no host");
       assertEquals(clientAddress, end.source());
+      assertEquals(clientAddress.getAddress(), end.sourceInternal());
       assertNotNull(end.egress());
       assertTrue(end.egress().getAddress().isLoopbackAddress(), end.toString());
       assertEquals("tcp", end.transport());
       assertEquals(LISTENER, end.tunnel());
       assertEquals("explicit-proxy", end.tunnelType());
+      assertNull(end.site(), "a listener serves no site");
+      assertNull(end.policyAction(), "explicit proxying applies no policies");
       assertEquals(0, end.virtualNetwork());
       assertEquals(-1, end.clientHandshakeMillis());
       assertTrue(end.originHandshakeMillis() >= 0, end.toString());

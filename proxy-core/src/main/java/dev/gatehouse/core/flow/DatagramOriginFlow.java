@@ -88,6 +88,9 @@ public abstract class DatagramOriginFlow implements Flow {
   }
 
   /** The socket could not be made ready: closes what was opened and ends the flow. */
+  // TODO(#4): such a flow leaves no activity record. One record per attempt would log every
+  // datagram of a client retrying a destination we cannot reach; it needs a lingering
+  // record like BlockedQuicFlow's.
   protected final void abandon() {
     if (channel != null) {
       channel.close();

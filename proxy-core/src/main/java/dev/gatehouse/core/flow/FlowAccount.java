@@ -10,13 +10,15 @@ import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * What a flow counts for its activity record: when it started, and bytes and packets each
- * way. Bytes are the transport payload (UDP data, ICMP echo data), as a socket counts them.
- * Confined to the flow's loop like the flow itself.
+ * What a flow gathers for its activity record: when it started, bytes and packets each
+ * way, and what the engine learnt on the way (server names, protocol, the policy
+ * decision). Bytes are the transport payload (UDP data, ICMP echo data), as a socket counts
+ * them. Confined to the flow's loop like the flow itself.
  */
 public final class FlowAccount {
 
   private final String sessionId = newSessionId();
+  // Instant.now() reads the system clock at its full precision (nanoseconds on Linux)
   private final Instant startTime = Instant.now();
   private long bytesSent;
   private long bytesReceived;
@@ -29,7 +31,7 @@ public final class FlowAccount {
   private String detectedProtocol;
   private String policyName;
   private String policyAction;
-  private long decisionNanos = -1;
+  private long policyDecisionNanos = -1;
   private InetSocketAddress overrideDestination;
 
   /** Counts one packet from the client toward the origin. */
@@ -74,32 +76,47 @@ public final class FlowAccount {
     originHandshakeMillis = millis;
   }
 
-  /** The TLS server name the client sent, or "" when it sent none. */
-  public void sni(String host) {
-    sni = host;
+  /** The server name the client's TLS ClientHello carried (RFC 6066 §3), as it sent it. */
+  public void sni(String serverName) {
+    sni = serverName;
   }
 
-  /** The host of the client's plaintext HTTP request, or "" when none. */
+  /** The host of the client's plaintext HTTP request (RFC 9110 §7.2), as it sent it. */
   public void httpHost(String host) {
     httpHost = host;
   }
 
-  /** The application protocol recognised in the client's first bytes, or "" when none. */
+  /** The application protocol recognised in the client's bytes ({@code tls}, {@code quic}). */
   public void detectedProtocol(String protocol) {
     detectedProtocol = protocol;
   }
 
   /**
-   * What decided the flow: the policy's name (null for the default action), its action,
-   * and the time from the flow's first packet to the verdict.
+   * The flow's final verdict; a later call replaces an earlier one.
+   *
+   * @param policyName the policy that decided, or {@code null} when the default action did
+   * @param action {@code allow}, {@code block} or {@code override}
+   * @param decisionNanos time from the flow's first packet to this verdict, any wait for
+   *     the client's bytes included
+   * @throws IllegalArgumentException if the action is none of those or the time negative
    */
   public void decision(String policyName, String action, long decisionNanos) {
+    if (!ActivityRecord.isPolicyAction(action)) {
+      throw new IllegalArgumentException(
+          "action must be one of " + ActivityRecord.POLICY_ACTIONS + ": " + action);
+    }
+    if (decisionNanos < 0) {
+      throw new IllegalArgumentException("decisionNanos must be 0 or more: " + decisionNanos);
+    }
     this.policyName = policyName;
     this.policyAction = action;
-    this.decisionNanos = decisionNanos;
+    this.policyDecisionNanos = decisionNanos;
   }
 
-  /** Where an override policy sent the flow instead of the destination the client asked for. */
+  /**
+   * Where an {@code override} decision sent the flow instead of its destination; recorded
+   * only with that decision.
+   */
   public void overrideDestination(InetSocketAddress destination) {
     overrideDestination = destination;
   }
@@ -120,17 +137,14 @@ public final class FlowAccount {
   }
 
   /**
-   * The flow's end record. Ports are 0 for ICMP, whose flow key carries the echo identifier
-   * where a port would be.
+   * The flow's end record, with every fact set so far. Ports are 0 for ICMP, whose flow key
+   * carries the echo identifier where a port would be. The internal source address is the
+   * key's: the inner packet's source, as the client sent it. The destination host is the
+   * name the client gave, the server name before the HTTP host. An override destination
+   * without an {@code override} verdict is left out.
    */
   public ActivityRecord endRecord(FlowKey key, TunnelContext from, InetSocketAddress egress,
       CloseReason reason) {
-    return endRecord(key, from, egress, reason, detectedProtocol);
-  }
-
-  /** The end record, with the application protocol that was detected (or null). */
-  public ActivityRecord endRecord(FlowKey key, TunnelContext from, InetSocketAddress egress,
-      CloseReason reason, String detectedProtocol) {
     boolean ports = key.transport() == Transport.TCP || key.transport() == Transport.UDP;
     return new ActivityRecord(
         ActivityEvent.SESSION_END,
@@ -139,11 +153,15 @@ public final class FlowAccount {
         Instant.now(),
         key.transport().logName(),
         new InetSocketAddress(key.source(), ports ? key.sourcePort() : 0),
+        key.source(),
         new InetSocketAddress(key.destination(), ports ? key.destinationPort() : 0),
-        null,
+        sni != null ? sni : httpHost,
+        sni,
+        httpHost,
         egress,
         from.name(),
         from.type(),
+        from.site(),
         from.virtualNetwork(),
         bytesSent,
         bytesReceived,
@@ -151,6 +169,11 @@ public final class FlowAccount {
         packetsReceived,
         clientHandshakeMillis,
         originHandshakeMillis,
+        policyName,
+        policyAction,
+        policyDecisionNanos,
+        // the end path must not throw for facts set out of order
+        "override".equals(policyAction) ? overrideDestination : null,
         reason,
         detectedProtocol);
   }

@@ -13,6 +13,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -25,24 +26,31 @@ import java.util.Locale;
  * are left out rather than written as {@code null} or {@code -1}; {@code docs/ACTIVITY-LOG.md}
  * lists every field and when it is present.
  *
- * <p>Timestamps are RFC 3339 §5.6 date-times in UTC with milliseconds
- * ({@code 2026-12-03T17:51:32.125Z}); addresses are bare text as in RFC 5952 §4 for IPv6,
- * with no brackets, slash or port.
+ * <p>Each time is written twice: as an RFC 3339 §5.6 date-time in UTC with nanoseconds
+ * ({@code 2026-12-03T17:51:32.125038917Z}) for people, and as an integer count of
+ * nanoseconds since the Unix epoch for programs that subtract times. Addresses are bare
+ * text as in RFC 5952 §4 for IPv6, with no brackets, slash or port.
  *
- * <p>String values may come from clients ({@code DestinationHost} is whatever name the
- * client sent), so no value may end the line early or reach a terminal as a control
- * sequence. RFC 8259 §7 already requires escaping the quotation mark, the reverse solidus
- * and U+0000 to U+001F; we also escape DEL, the C1 controls U+0080 to U+009F and the line
- * and paragraph separators U+2028 and U+2029, which some line readers treat as line ends.
- * Surrogates are written as {@code \\uXXXX} escapes, so an unpaired one (RFC 8259 §8.2
- * leaves those undefined) reaches the reader as it was instead of failing the record.
+ * <p>String values may come from clients ({@code DestinationHost}, {@code SNI} and
+ * {@code HTTPHost} are whatever names the client sent), so no value may end the line early
+ * or reach a terminal as a control sequence. RFC 8259 §7 already requires escaping the
+ * quotation mark, the reverse solidus and U+0000 to U+001F; we also escape DEL, the C1
+ * controls U+0080 to U+009F and the line and paragraph separators U+2028 and U+2029, which
+ * some line readers treat as line ends. Surrogates are written as {@code \\uXXXX} escapes,
+ * so an unpaired one (RFC 8259 §8.2 leaves those undefined) reaches the reader as it was
+ * instead of failing the record.
+ *
+ * <p>The nanosecond counts exceed 2^53, the integers an IEEE 754 double holds exactly; RFC
+ * 8259 §6 warns that such numbers may lose precision in some readers. They are written in
+ * full, and the text time beside each carries the same instant for readers that round.
  *
  * <p>Safe for use from several threads: each call uses its own generator.
  */
 public final class ActivityLineEncoder {
 
-  private static final DateTimeFormatter RFC3339_UTC_MILLIS =
-      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT)
+  // always nine digits, so that lines sort and align as text
+  private static final DateTimeFormatter RFC3339_UTC_NANOS =
+      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSSSS'Z'", Locale.ROOT)
           .withZone(ZoneOffset.UTC);
 
   private final JsonFactory factory =
@@ -67,6 +75,7 @@ public final class ActivityLineEncoder {
       writeEndpoints(record, json);
       writeTunnel(record, json);
       writeCounters(record, json);
+      writePolicy(record, json);
       writeOutcome(record, json);
       json.writeEndObject();
     }
@@ -89,8 +98,10 @@ public final class ActivityLineEncoder {
     json.writeStringField("Event", record.event().name());
     json.writeStringField("SessionID", record.sessionId());
     json.writeStringField("SessionStartTime", timestamp(record.startTime()));
+    json.writeNumberField("SessionStartUnixNs", ActivityRecord.epochNanos(record.startTime()));
     if (record.endTime() != null) {
       json.writeStringField("SessionEndTime", timestamp(record.endTime()));
+      json.writeNumberField("SessionEndUnixNs", ActivityRecord.epochNanos(record.endTime()));
     }
     json.writeStringField("Transport", record.transport());
   }
@@ -98,10 +109,11 @@ public final class ActivityLineEncoder {
   private static void writeEndpoints(ActivityRecord record, JsonGenerator json)
       throws IOException {
     writeAddress(json, "SourceIP", "SourcePort", record.source());
+    json.writeStringField("SourceInternalIP", addressText(record.sourceInternal()));
     writeAddress(json, "DestinationIP", "DestinationPort", record.destination());
-    if (record.destinationHost() != null) {
-      json.writeStringField("DestinationHost", record.destinationHost());
-    }
+    writeOptional(json, "DestinationHost", record.destinationHost());
+    writeOptional(json, "SNI", record.sni());
+    writeOptional(json, "HTTPHost", record.httpHost());
     if (record.egress() != null) {
       writeAddress(json, "EgressIP", "EgressPort", record.egress());
     }
@@ -111,6 +123,7 @@ public final class ActivityLineEncoder {
       throws IOException {
     json.writeStringField("Tunnel", record.tunnel());
     json.writeStringField("TunnelType", record.tunnelType());
+    writeOptional(json, "Site", record.site());
     if (record.virtualNetwork() >= 0) {
       json.writeNumberField("VirtualNetworkID", record.virtualNetwork());
     }
@@ -130,13 +143,30 @@ public final class ActivityLineEncoder {
     }
   }
 
+  private static void writePolicy(ActivityRecord record, JsonGenerator json)
+      throws IOException {
+    writeOptional(json, "PolicyName", record.policyName());
+    writeOptional(json, "PolicyAction", record.policyAction());
+    if (record.policyDecisionNanos() >= 0) {
+      json.writeNumberField("PolicyDecisionDurationNs", record.policyDecisionNanos());
+    }
+    if (record.overrideDestination() != null) {
+      writeAddress(json, "OverrideIP", "OverridePort", record.overrideDestination());
+    }
+  }
+
   private static void writeOutcome(ActivityRecord record, JsonGenerator json)
       throws IOException {
     if (record.closeReason() != null) {
       json.writeStringField("ConnectionCloseReason", record.closeReason().name());
     }
-    if (record.detectedProtocol() != null) {
-      json.writeStringField("DetectedProtocol", record.detectedProtocol());
+    writeOptional(json, "DetectedProtocol", record.detectedProtocol());
+  }
+
+  private static void writeOptional(JsonGenerator json, String field, String value)
+      throws IOException {
+    if (value != null) {
+      json.writeStringField(field, value);
     }
   }
 
@@ -145,14 +175,18 @@ public final class ActivityLineEncoder {
       JsonGenerator json, String ipField, String portField, InetSocketAddress address)
       throws IOException {
     if (address.getAddress() != null) {
-      // RFC 5952 §4 text, without the scope id: the zone means nothing off this host
-      json.writeStringField(ipField, NetUtil.toAddressString(address.getAddress()));
+      json.writeStringField(ipField, addressText(address.getAddress()));
     }
     json.writeNumberField(portField, address.getPort());
   }
 
+  /** RFC 5952 §4 text, without the scope id: the zone means nothing off this host. */
+  private static String addressText(InetAddress address) {
+    return NetUtil.toAddressString(address);
+  }
+
   private static String timestamp(Instant instant) {
-    return RFC3339_UTC_MILLIS.format(instant);
+    return RFC3339_UTC_NANOS.format(instant);
   }
 
   /** JSON's own escapes plus the characters that could break a line or a terminal. */

@@ -2,6 +2,7 @@ package dev.gatehouse.core.log;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -45,9 +46,10 @@ public final class AsyncActivityLog implements ActivityLog {
   private static final ActivityRecord WAKE_UP =
       new ActivityRecord(
           ActivityEvent.SESSION_START, "wake-up", Instant.EPOCH, null, "none",
+          InetSocketAddress.createUnresolved("wake-up", 0), InetAddress.getLoopbackAddress(),
           InetSocketAddress.createUnresolved("wake-up", 0),
-          InetSocketAddress.createUnresolved("wake-up", 0),
-          null, null, "none", "none", -1, 0, 0, 0, 0, -1, -1, null, null);
+          null, null, null, null, "none", "none", null, -1, 0, 0, 0, 0, -1, -1,
+          null, null, -1, null, null, null);
 
   private final ActivitySink sink;
   private final int queueCapacity;

@@ -5,6 +5,7 @@ import static dev.gatehouse.core.testing.FlowTestKit.TUNNEL;
 import static dev.gatehouse.core.testing.Pcap4jChecks.decodeVerified;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -80,6 +81,9 @@ class IcmpEngineTest {
         assertEquals(CloseReason.PROXY_SHUTDOWN, record.closeReason());
         assertEquals(new InetSocketAddress(client, 0), record.source());
         assertEquals(new InetSocketAddress(target, 0), record.destination());
+        assertEquals(client, record.sourceInternal());
+        assertEquals(TUNNEL.site(), record.site());
+        assertNotNull(record.egress(), "the ping socket's address");
         assertEquals(2, record.packetsSent());
         assertEquals(2, record.packetsReceived());
         assertEquals(2L * DATA.length, record.bytesReceived());

@@ -45,14 +45,14 @@ class RotatingFileSinkTest {
   @Test
   void keepsEveryRecordExactlyOnceWhenNoFileWasDeleted() throws IOException {
     Path live = directory.resolve("activity.jsonl");
-    RotatingFileSink sink = new RotatingFileSink(live, MAX_FILE_BYTES, 100);
+    RotatingFileSink sink = new RotatingFileSink(live, MAX_FILE_BYTES, 200);
 
     writeRecords(sink, 0, 300);
     sink.close();
 
     assertTrue(fileCount() > 10, "only " + fileCount() + " files; the test wants many rotations");
-    assertFalse(Files.exists(directory.resolve("activity.jsonl.100")), "a file may be gone");
-    assertEquals(IntStream.range(0, 300).boxed().toList(), sessionNumbers(live, 100));
+    assertFalse(Files.exists(directory.resolve("activity.jsonl.200")), "a file may be gone");
+    assertEquals(IntStream.range(0, 300).boxed().toList(), sessionNumbers(live, 200));
   }
 
   @Test

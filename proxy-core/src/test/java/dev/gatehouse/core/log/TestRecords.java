@@ -45,7 +45,7 @@ final class TestRecords {
     return new Builder(n);
   }
 
-  /** Mutable stand-in for a record's twenty components; tests set what they care about. */
+  /** Mutable stand-in for a record's components; tests set what they care about. */
   static final class Builder {
     ActivityEvent event = ActivityEvent.SESSION_END;
     String sessionId;
@@ -53,11 +53,15 @@ final class TestRecords {
     Instant endTime = START.plusMillis(2_000);
     String transport = "tcp";
     InetSocketAddress source;
+    InetAddress sourceInternal;
     InetSocketAddress destination = address("198.18.20.7", 443);
     String destinationHost = "origin.example";
+    String sni;
+    String httpHost;
     InetSocketAddress egress = address("198.18.2.1", 50_000);
     String tunnel = "branch-1";
     String tunnelType = "gre";
+    String site;
     int virtualNetwork = -1;
     long bytesSent = 1_200;
     long bytesReceived = 48_000;
@@ -65,20 +69,26 @@ final class TestRecords {
     long packetsReceived = 40;
     long clientHandshakeMillis = 3;
     long originHandshakeMillis = 12;
+    String policyName;
+    String policyAction;
+    long policyDecisionNanos = -1;
+    InetSocketAddress overrideDestination;
     CloseReason closeReason = CloseReason.CLIENT_CLOSED;
     String detectedProtocol;
 
     private Builder(int n) {
       sessionId = "session-" + n;
       source = address("198.18.40.1", 40_000 + n % 20_000);
+      sourceInternal = source.getAddress();
     }
 
     ActivityRecord build() {
       return new ActivityRecord(
-          event, sessionId, startTime, endTime, transport, source, destination,
-          destinationHost, egress, tunnel, tunnelType, virtualNetwork, bytesSent,
-          bytesReceived, packetsSent, packetsReceived, clientHandshakeMillis,
-          originHandshakeMillis, closeReason, detectedProtocol);
+          event, sessionId, startTime, endTime, transport, source, sourceInternal,
+          destination, destinationHost, sni, httpHost, egress, tunnel, tunnelType, site,
+          virtualNetwork, bytesSent, bytesReceived, packetsSent, packetsReceived,
+          clientHandshakeMillis, originHandshakeMillis, policyName, policyAction,
+          policyDecisionNanos, overrideDestination, closeReason, detectedProtocol);
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.gatehouse.core.tcp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gatehouse.core.flow.DropCounters;
@@ -98,6 +99,8 @@ class TcpEngineTest {
         dispatcher.close();
         ActivityRecord record = activityLog.await(r -> true, 5_000);
         assertEquals(CloseReason.PROXY_SHUTDOWN, record.closeReason());
+        assertNotNull(record.egress(), "the origin socket's address");
+        assertEquals(FlowTestKit.TUNNEL.site(), record.site());
         assertEquals(4, record.bytesSent());
         assertEquals(4, record.bytesReceived());
       }

@@ -91,6 +91,8 @@ class TcpPolicyTest {
 
       ActivityRecord record = activityLog.awaitEnd(Duration.ofSeconds(5));
       assertEquals(CloseReason.POLICY_BLOCKED, record.closeReason());
+      assertEquals("no-port", record.policyName());
+      assertEquals("block", record.policyAction());
       assertEquals(0, record.bytesSent());
     }
   }
@@ -114,6 +116,9 @@ class TcpPolicyTest {
         assertEquals(CloseReason.POLICY_BLOCKED, record.closeReason());
         assertEquals(0, record.bytesSent());
         assertEquals("tls", record.detectedProtocol());
+        assertEquals("blocked.example", record.sni());
+        assertEquals("no-sni", record.policyName());
+        assertTrue(record.policyDecisionNanos() > 0);
       }
     }
   }
@@ -135,6 +140,12 @@ class TcpPolicyTest {
         assertArrayEquals(request, in.readNBytes(request.length));
         accepted.getOutputStream().write("HTTP/1.1 204 No Content\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         assertTrue(new String(tcp.nextWithPayload().payload(), StandardCharsets.US_ASCII).startsWith("HTTP/1.1 204"));
+        dispatcher.close();
+        ActivityRecord record = activityLog.awaitEnd(Duration.ofSeconds(5));
+        assertEquals("fine.example", record.httpHost());
+        assertEquals("http", record.detectedProtocol());
+        assertEquals("allow", record.policyAction());
+        assertEquals(request.length, record.bytesSent());
       }
     }
   }
@@ -190,6 +201,10 @@ class TcpPolicyTest {
           assertArrayEquals(request, moved.getInputStream().readNBytes(request.length));
         }
         assertArrayEquals(new byte[0], readAll(first), "the first origin saw client bytes");
+        dispatcher.close();
+        ActivityRecord record = activityLog.awaitEnd(Duration.ofSeconds(5));
+        assertEquals("override", record.policyAction());
+        assertEquals(other.getLocalPort(), record.overrideDestination().getPort());
       }
     }
   }

@@ -116,6 +116,8 @@ class UdpEngineTest {
       assertEquals(TUNNEL.name(), record.tunnel());
       assertEquals(TUNNEL.type(), record.tunnelType());
       assertEquals(TUNNEL.virtualNetwork(), record.virtualNetwork());
+      assertEquals(TUNNEL.site(), record.site());
+      assertEquals(client, record.sourceInternal());
       assertEquals(REQUEST.length, record.bytesSent());
       assertEquals(RESPONSE.length, record.bytesReceived());
       assertEquals(1, record.packetsSent());
