@@ -15,6 +15,11 @@ import dev.gatehouse.core.flow.Transport;
 import dev.gatehouse.core.linux.NativeException;
 import dev.gatehouse.core.log.ActivityRecord;
 import dev.gatehouse.core.log.CloseReason;
+import dev.gatehouse.core.policy.Policies;
+import dev.gatehouse.core.policy.Policy;
+import dev.gatehouse.core.policy.PolicyAction;
+import dev.gatehouse.core.policy.PolicySet;
+import dev.gatehouse.core.policy.expr.Expression;
 import dev.gatehouse.core.testing.FlowTestKit;
 import dev.gatehouse.core.testing.FlowTestKit.RecordingActivityLog;
 import dev.gatehouse.core.testing.FlowTestKit.RecordingReturnPath;
@@ -32,6 +37,8 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -88,6 +95,41 @@ class IcmpEngineTest {
         assertEquals(2, record.packetsReceived());
         assertEquals(2L * DATA.length, record.bytesReceived());
         assertEquals(0, engine.openFlows());
+      } finally {
+        dispatcher.close();
+        loops.shutdownGracefully(0, 5, TimeUnit.SECONDS).sync();
+        returnPath.releaseAll();
+      }
+      return null;
+    });
+  }
+
+  @Test
+  void aBlockedEchoGetsNoReplyAndOneRecord() throws Exception {
+    inFreshNetworkNamespace(() -> {
+      Files.writeString(PING_GROUP_RANGE, "0 2147483647");
+      InetAddress target = InetAddress.getByName("127.0.0.1");
+      InetAddress client = InetAddress.getByName("198.18.0.2");
+      RecordingReturnPath returnPath = new RecordingReturnPath();
+      RecordingActivityLog activityLog = new RecordingActivityLog();
+      EventLoopGroup loops = startedLoops();
+      Policies policies = new Policies(PolicySet.of(List.of(Policy.of("no-ping",
+          Expression.compile("net.protocol == \"icmp\" and net.dst.ip == 127.0.0.1"), PolicyAction.BLOCK)),
+          PolicyAction.ALLOW), Duration.ofSeconds(3));
+      IcmpEngine engine = new IcmpEngine(IcmpSettings.defaults(), activityLog, policies);
+      FlowDispatcher dispatcher = new FlowDispatcher(loops, Map.of(Transport.ICMP, engine), returnPath,
+          new DropCounters(), policies);
+      try {
+        dispatcher.accept(TUNNEL, echoRequest(client, target, 0x4243, 1));
+        dispatcher.accept(TUNNEL, echoRequest(client, target, 0x4243, 2));
+        assertTrue(returnPath.nothingWithin(300), "a blocked echo was answered");
+
+        dispatcher.close();
+        ActivityRecord record = activityLog.awaitEnd(Duration.ofSeconds(5));
+        assertEquals(CloseReason.POLICY_BLOCKED, record.closeReason());
+        assertEquals("no-ping", record.policyName());
+        assertEquals(2, record.packetsSent());
+        assertEquals(0, record.packetsReceived());
       } finally {
         dispatcher.close();
         loops.shutdownGracefully(0, 5, TimeUnit.SECONDS).sync();
