@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -16,6 +19,7 @@ import org.junit.jupiter.api.Test;
  */
 class ExpressionFuzzTest {
   private static final long SEED = 0x9a7e_4011_5eedL;
+  private static final int RANDOM_FACTS_PER_EXPRESSION = 3;
   private static final int ROUNDS = 20_000;
 
   private static final List<String> VALID = List.of(
@@ -24,7 +28,15 @@ class ExpressionFuzzTest {
       "any(net.sni.domains[*] == \"example.com\") and net.detected_protocol == \"tls\"",
       "http.request.host matches \"^(www\\\\.)?example\\\\.(com|org)$\" || net.site != \"lab\"",
       "not(net.tunnel.name in {\"gre-1\" \"ipsec-2\"}) && net.vnet_id >= 3 && net.src.port < 1024",
-      "net.src.ip == 2001:2::1 or net.src.ip != 198.18.0.1 and net.sni.host eq r\"a\\b\"");
+      "net.src.ip == 2001:2::1 or net.src.ip != 198.18.0.1 and net.sni.host eq r\"a\\b\"",
+      // the examples of docs/POLICY-EXPRESSIONS.md
+      "net.dst.ip in {198.18.0.0/24 2001:2::/48} and net.dst.port in {22 3389}",
+      "any(net.sni.domains[*] in {\"example.com\" \"example.org\"})",
+      "http.request.host matches r\"(^|\\.)example\\.net$\"",
+      "net.protocol == \"udp\" and net.detected_protocol == \"quic\" and not net.dst.port == 443\n"
+          + "  and net.tunnel.name == \"branch-gre\"",
+      "net.vnet_id == 7 and not (net.protocol == \"udp\" and net.dst.port == 53)",
+      "any(net.sni.domains[*] == \"example.com\")");
 
   private static final List<String> PIECES = List.of(
       "net.dst.port", "net.src.ip", "net.sni.domains", "net.sni.host", "any", "(", ")", "{", "}",
@@ -50,7 +62,7 @@ class ExpressionFuzzTest {
           text.append(random.nextBoolean() ? PIECES.get(random.nextInt(PIECES.size()))
               : Character.toString((char) random.nextInt(128)));
         }
-        check(text.toString());
+        check(text.toString(), random);
       }
     });
   }
@@ -66,7 +78,7 @@ class ExpressionFuzzTest {
         for (int i = 0; i < mutations; i++) {
           text = mutate(text, random);
         }
-        if (check(text)) {
+        if (check(text, random)) {
           compiled[0]++;
         }
       }
@@ -80,6 +92,72 @@ class ExpressionFuzzTest {
     for (String text : VALID) {
       Expression.compile(text);
     }
+  }
+
+  @Test
+  void refusesOrCompilesHugeHostileTextWithoutOverflowingTheStack() {
+    Random random = new Random(SEED + 2);
+    int room = Expression.MAX_LENGTH_CHARS;
+    List<String> hostile = List.of(
+        "not ".repeat(room / 4 - 10) + "net.dst.port == 1",
+        "(".repeat(room - 20) + "net.dst.port == 1",
+        "!".repeat(room - 20) + "net.dst.port == 1",
+        "any(".repeat(room / 4 - 10),
+        "net.dst.port == 1 and ".repeat(room / 22 - 1) + "net.dst.port == 2",
+        "net.dst.port == 1 or ".repeat(room / 21 - 1) + "net.dst.port == 2",
+        "net.dst.port in {" + "1 ".repeat(room / 2 - 20) + "}",
+        "net.sni.host matches \"" + "(".repeat(1000) + "\"",
+        "\"" + "\\x".repeat(room / 3 - 1));
+    assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+      for (String text : hostile) {
+        check(text, random);
+      }
+    });
+  }
+
+  /** Facts with each field unknown, absent, ordinary or odd, chosen at random. */
+  private static FlowFacts randomFacts(Random random) {
+    Facts facts = Facts.unknown();
+    if (random.nextBoolean()) {
+      facts.src(randomAddress(random).getHostAddress());
+    }
+    if (random.nextBoolean()) {
+      facts.dst(randomAddress(random).getHostAddress());
+    }
+    facts.srcPort(randomPort(random)).dstPort(randomPort(random));
+    facts.protocol(randomString(random)).sni(randomString(random)).host(randomString(random))
+        .detected(randomString(random)).tunnel(randomString(random)).site(randomString(random));
+    long[] vnets = {FlowFacts.UNKNOWN_VNET, 0, 7, 0xFFFF_FFFFL, random.nextInt() & 0xFFFF_FFFFL};
+    return facts.vnet(vnets[random.nextInt(vnets.length)]);
+  }
+
+  private static InetAddress randomAddress(Random random) {
+    byte[] bytes = new byte[random.nextBoolean() ? 4 : 16];
+    random.nextBytes(bytes);
+    try {
+      return InetAddress.getByAddress(bytes);
+    } catch (UnknownHostException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static int randomPort(Random random) {
+    int[] ports = {FlowFacts.UNKNOWN_PORT, FlowFacts.NO_PORT, 0, 22, 443, 65535, random.nextInt(65536)};
+    return ports[random.nextInt(ports.length)];
+  }
+
+  private static String randomString(Random random) {
+    String[] values = {null, "", "tcp", "udp", "icmp", "tls", "example.com", "www.example.com",
+        "a.".repeat(120) + "example.net", "gre-1", "lab", "\u0000\u00e9\ud83d"};
+    if (random.nextInt(4) > 0) {
+      return values[random.nextInt(values.length)];
+    }
+    StringBuilder text = new StringBuilder();
+    int length = random.nextInt(260);
+    for (int i = 0; i < length; i++) {
+      text.append((char) (random.nextBoolean() ? 'a' + random.nextInt(26) : random.nextInt(0x80)));
+    }
+    return text.toString();
   }
 
   private static String mutate(String text, Random random) {
@@ -97,7 +175,7 @@ class ExpressionFuzzTest {
   }
 
   /** Compiles and evaluates {@code text}; true when it compiled. */
-  private static boolean check(String text) {
+  private static boolean check(String text, Random random) {
     Expression expression;
     try {
       expression = Expression.compile(text);
@@ -109,7 +187,11 @@ class ExpressionFuzzTest {
     } catch (RuntimeException | Error e) {
       throw new AssertionError("compiling threw " + e + " for: " + text, e);
     }
-    for (FlowFacts facts : FACTS) {
+    List<FlowFacts> all = new ArrayList<>(FACTS);
+    for (int i = 0; i < RANDOM_FACTS_PER_EXPRESSION; i++) {
+      all.add(randomFacts(random));
+    }
+    for (FlowFacts facts : all) {
       try {
         assertNotNull(expression.evaluate(facts));
       } catch (RuntimeException | StackOverflowError e) {
