@@ -143,7 +143,8 @@ final class ExplicitFlow {
         // connection: its duration is not observable from a socket.
         NOT_MEASURED,
         originHandshakeMillis,
-        // explicit proxying applies no policies yet: no verdict to record
+        // TODO(#9): decide explicit-proxy flows by the same policies (Host, SNI from the
+        // CONNECT stream, addresses); until then there is no verdict to record.
         null,
         null,
         NOT_MEASURED,
