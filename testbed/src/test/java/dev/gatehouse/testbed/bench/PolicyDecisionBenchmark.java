@@ -2,9 +2,11 @@ package dev.gatehouse.testbed.bench;
 
 import dev.gatehouse.core.policy.FlowDescription;
 import dev.gatehouse.core.policy.PolicySet;
+import dev.gatehouse.core.policy.Verdict;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Policy decisions per second at one size of rule set: {@link PolicySet#decide} (the
@@ -25,12 +27,13 @@ public final class PolicyDecisionBenchmark implements InProcessBenchmark {
   private static final long WARM_UP_NANOS = 2_000_000_000L;
 
   private final int ruleCount;
-  private final PolicySet policies;
-  private final FlowDescription[] flows;
-  private final PolicyWorkload.Mix mix;
-  private final Optional<String> disagreement;
+  private final Supplier<PolicyWorkload> workloadSource;
+  private PolicySet policies;
+  private FlowDescription[] flows;
+  private PolicyWorkload.Mix mix;
+  private Optional<String> disagreement;
   /** Verdict identity hashes summed over the first i flows, at [i]. */
-  private final long[] expectedSums;
+  private long[] expectedSums;
   /** The last run's sum, kept so that the sum is used beyond the check. */
   private long sink;
   /**
@@ -39,20 +42,33 @@ public final class PolicyDecisionBenchmark implements InProcessBenchmark {
    */
   private final long[] nextDecision = new long[Route.values().length];
 
-  /** A benchmark over {@link PolicyWorkload#generate} of {@code ruleCount} rules and {@link PolicyWorkload#SEED}. */
+  /**
+   * A benchmark over {@link PolicyWorkload#generate} of {@code ruleCount} rules and
+   * {@link PolicyWorkload#SEED}, made when first needed (seconds at 10,000 rules).
+   */
   public PolicyDecisionBenchmark(int ruleCount) {
-    this(PolicyWorkload.generate(ruleCount, PolicyWorkload.SEED), ruleCount);
+    this(() -> PolicyWorkload.generate(ruleCount, PolicyWorkload.SEED), ruleCount);
   }
 
-  PolicyDecisionBenchmark(PolicyWorkload workload, int ruleCount) {
+  PolicyDecisionBenchmark(Supplier<PolicyWorkload> workloadSource, int ruleCount) {
     this.ruleCount = ruleCount;
-    this.policies = workload.policies();
-    this.flows = workload.flows();
-    this.mix = workload.mix();
-    this.disagreement = workload.disagreement();
-    this.expectedSums = new long[flows.length + 1];
+    this.workloadSource = workloadSource;
+  }
+
+  /** Makes the workload and checks its verdicts, once. */
+  private void prepare() {
+    if (flows != null) {
+      return;
+    }
+    PolicyWorkload workload = workloadSource.get();
+    policies = workload.policies();
+    flows = workload.flows();
+    mix = workload.mix();
+    disagreement = workload.disagreement();
+    expectedSums = new long[flows.length + 1];
+    Verdict[] checked = workload.checkedVerdicts();
     for (int i = 0; i < flows.length; i++) {
-      expectedSums[i + 1] = expectedSums[i] + System.identityHashCode(policies.decideLinearly(flows[i]));
+      expectedSums[i + 1] = expectedSums[i] + System.identityHashCode(checked[i]);
     }
   }
 
@@ -73,6 +89,7 @@ public final class PolicyDecisionBenchmark implements InProcessBenchmark {
 
   @Override
   public String description() {
+    prepare();
     return String.format(Locale.ROOT, "In the runner's JVM, one thread decides %d seeded flows in turn against "
         + "a generated set of %,d rules: mostly per-host /32 and per-subnet /24 and /64 rules with their "
         + "ports, some port-only rules (`net.dst.port in {22 23 3389}`), a few `net.protocol` rules and broad "
@@ -105,6 +122,7 @@ public final class PolicyDecisionBenchmark implements InProcessBenchmark {
 
   @Override
   public double runOnce(Route route, boolean warmUp) throws BenchmarkException {
+    prepare();
     if (disagreement.isPresent()) {
       throw new BenchmarkException("indexed and linear decisions differ: " + disagreement.get());
     }
@@ -131,6 +149,7 @@ public final class PolicyDecisionBenchmark implements InProcessBenchmark {
    * flows), for at least {@code durationNanos}; fails when a verdict was not the checked one.
    */
   Sample decide(boolean indexed, long first, long durationNanos) throws BenchmarkException {
+    prepare();
     FlowDescription[] flows = this.flows;
     PolicySet policies = this.policies;
     int mask = flows.length - 1;
@@ -159,6 +178,7 @@ public final class PolicyDecisionBenchmark implements InProcessBenchmark {
 
   /** What the checked verdicts sum to over the first {@code decisions} decisions, flows taken in turn. */
   long expectedSum(long decisions) {
+    prepare();
     long passes = decisions / flows.length;
     return passes * expectedSums[flows.length] + expectedSums[(int) (decisions % flows.length)];
   }
