@@ -101,8 +101,8 @@ public final class PolicyDecisionBenchmark implements InProcessBenchmark {
         + "evaluates every rule in order. Both must give the same verdict for every flow before anything "
         + "is measured, and each run checks that its verdicts are those. %d s of warm-up, then %d s per "
         + "run, the sides alternating, each run going on from the flow where the side's last run "
-        + "stopped; the value is decisions per second, with the time per decision beside it.", flows.length, ruleCount, mix.firstTenth(), mix.later(), mix.byDefault(), mix.pending(),
-        WARM_UP_NANOS / 1_000_000_000L, RUN_NANOS / 1_000_000_000L);
+        + "stopped; the value is decisions per second, with the time per decision beside it.",
+        flows.length, ruleCount, mix.firstTenth(), mix.later(), mix.byDefault(), mix.pending(), WARM_UP_NANOS / 1_000_000_000L, RUN_NANOS / 1_000_000_000L);
   }
 
   @Override
