@@ -12,8 +12,8 @@ import java.util.Optional;
 
 /**
  * A tool's JSON report read into maps, lists, strings, doubles and booleans, with a path
- * lookup: enough to pick figures out of iperf3's {@code --json} output without a data
- * binding library.
+ * lookup: enough to pick figures out of iperf3's {@code --json} output, or out of an
+ * earlier performance.json, without a data binding library.
  */
 final class JsonTree {
   private static final JsonFactory FACTORY = new JsonFactory();
@@ -50,6 +50,11 @@ final class JsonTree {
   List<JsonTree> array(String... keys) {
     return at(keys).filter(List.class::isInstance).map(list -> ((List<?>) list).stream()
         .map(JsonTree::new).toList()).orElse(List.of());
+  }
+
+  /** The subtree at a path; a tree of nothing when the path does not exist. */
+  JsonTree child(String... keys) {
+    return new JsonTree(at(keys).orElse(null));
   }
 
   /** The number at a path, if it is one. */

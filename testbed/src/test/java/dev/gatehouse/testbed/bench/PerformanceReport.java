@@ -9,34 +9,128 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
 
 /**
- * The figures of one run, as {@code performance.json} (one object per figure) and
+ * The figures of the report, as {@code performance.json} (one object per figure) and
  * {@code PERFORMANCE.md} (a table made from the same objects, and what each figure means).
- * A figure that failed is written with a null value and its reason, never a number.
+ * A figure that failed is written with a null value and its reason, never a number. Each
+ * figure carries the run it was taken in, so that a run of some benchmarks can keep the
+ * figures of the others from an earlier run ({@link #merged}).
  *
- * @param figures every figure of the run, in the order they were measured
- * @param date when the run started
- * @param machine where it ran
- * @param commit the Gatehouse commit measured, as {@code git describe} gives it
+ * @param entries every figure with its run, in the order of the report
  */
-public record PerformanceReport(List<Figure> figures, Instant date, MachineFacts machine, String commit) {
+public record PerformanceReport(List<Entry> entries) {
   /** The spread the report gives: the smallest and the largest run. */
   static final String SPREAD_METHOD = "min..max";
+  /** The unit whose values also get the time per decision. */
+  static final String DECISIONS_PER_SECOND = "decisions/s";
+  private static final String GATEHOUSE = "Gatehouse";
   private static final JsonFactory FACTORY = new JsonFactory();
 
-  /** Copies the figures and keeps the date to the second. */
+  /**
+   * When, where and at which commit figures were taken.
+   *
+   * @param date when the run started, to the second
+   * @param machine where it ran
+   * @param commit the Gatehouse commit measured, as {@code git describe} gives it
+   */
+  public record Run(Instant date, MachineFacts machine, String commit) {
+    /** Keeps the date to the second. */
+    public Run {
+      date = date.truncatedTo(ChronoUnit.SECONDS);
+    }
+  }
+
+  /** A figure and the run it was taken in. */
+  public record Entry(Figure figure, Run run) {}
+
+  /** Copies the entries. */
   public PerformanceReport {
-    figures = List.copyOf(figures);
-    date = date.truncatedTo(ChronoUnit.SECONDS);
+    entries = List.copyOf(entries);
+  }
+
+  /** The figures of one run. */
+  public PerformanceReport(List<Figure> figures, Instant date, MachineFacts machine, String commit) {
+    this(figures.stream().map(figure -> new Entry(figure, new Run(date, machine, commit))).toList());
+  }
+
+  /**
+   * The earlier report with {@code latest}'s figures in place of those of the same name;
+   * figures new to the report go at its end.
+   */
+  public static PerformanceReport merged(PerformanceReport earlier, PerformanceReport latest) {
+    List<Entry> entries = new ArrayList<>();
+    for (Entry entry : earlier.entries) {
+      entries.add(latest.find(entry.figure().name()).orElse(entry));
+    }
+    for (Entry entry : latest.entries) {
+      if (earlier.find(entry.figure().name()).isEmpty()) {
+        entries.add(entry);
+      }
+    }
+    return new PerformanceReport(entries);
+  }
+
+  /** The figures, in order. */
+  public List<Figure> figures() {
+    return entries.stream().map(Entry::figure).toList();
   }
 
   /** True when any figure, on either side, has no value. */
   public boolean anyFailed() {
-    return figures.stream().anyMatch(Figure::failed);
+    return entries.stream().anyMatch(entry -> entry.figure().failed());
+  }
+
+  /** Reads the report {@link #write} wrote into {@code directory}; empty when there is none. */
+  public static PerformanceReport read(Path directory) throws IOException {
+    Path file = directory.resolve("performance.json");
+    if (!Files.exists(file)) {
+      return new PerformanceReport(List.of());
+    }
+    try {
+      return parse(Files.readString(file));
+    } catch (IOException | RuntimeException e) {
+      throw new IOException(file + " is not a report this runner wrote: " + e.getMessage(), e);
+    }
+  }
+
+  /** Reads {@link #json()}'s text back; every figure keeps its own run. */
+  static PerformanceReport parse(String json) throws IOException {
+    List<Entry> entries = new ArrayList<>();
+    for (JsonTree object : JsonTree.parse(json).array()) {
+      Figure figure = new Figure(required(object, "name"), required(object, "title"),
+          required(object, "description"), required(object, "unit"),
+          measurement(object, GATEHOUSE), measurement(object, required(object, "baseline", "name")));
+      MachineFacts machine = new MachineFacts(object.number("machine", "nproc").orElse(0.0).intValue(),
+          required(object, "machine", "cpu"), object.number("machine", "memoryBytes").orElse(0.0).longValue(),
+          required(object, "machine", "kernel"), required(object, "machine", "java"));
+      entries.add(new Entry(figure,
+          new Run(Instant.parse(required(object, "date")), machine, required(object, "commit"))));
+    }
+    return new PerformanceReport(entries);
+  }
+
+  private static Measurement measurement(JsonTree figure, String name) {
+    JsonTree side = name.equals(GATEHOUSE) ? figure : figure.child("baseline");
+    List<Double> samples = side.array("samples").stream().map(sample -> sample.number().orElseThrow(
+        () -> new IllegalArgumentException("a sample of '" + name + "' is not a number"))).toList();
+    return new Measurement(name, samples, side.string("failure"));
+  }
+
+  private static String required(JsonTree object, String... keys) {
+    return object.string(keys).orElseThrow(
+        () -> new IllegalArgumentException("a figure has no string at " + String.join(".", keys)));
+  }
+
+  private Optional<Entry> find(String name) {
+    return entries.stream().filter(entry -> entry.figure().name().equals(name)).findFirst();
   }
 
   /** Writes performance.json and PERFORMANCE.md into {@code directory}. */
@@ -52,8 +146,8 @@ public record PerformanceReport(List<Figure> figures, Instant date, MachineFacts
     try (JsonGenerator json = FACTORY.createGenerator(out)) {
       json.useDefaultPrettyPrinter();
       json.writeStartArray();
-      for (Figure figure : figures) {
-        writeFigure(json, figure);
+      for (Entry entry : entries) {
+        writeFigure(json, entry.figure(), entry.run());
       }
       json.writeEndArray();
     } catch (IOException e) {
@@ -62,33 +156,37 @@ public record PerformanceReport(List<Figure> figures, Instant date, MachineFacts
     return out + "\n";
   }
 
-  private void writeFigure(JsonGenerator json, Figure figure) throws IOException {
+  private static void writeFigure(JsonGenerator json, Figure figure, Run run) throws IOException {
     json.writeStartObject();
     json.writeStringField("name", figure.name());
     json.writeStringField("title", figure.title());
-    writeMeasurementFields(json, figure.gatehouse());
+    writeMeasurementFields(json, figure.gatehouse(), figure.unit());
     json.writeStringField("unit", figure.unit());
     json.writeObjectFieldStart("baseline");
     json.writeStringField("name", figure.baseline().name());
-    writeMeasurementFields(json, figure.baseline());
+    writeMeasurementFields(json, figure.baseline(), figure.unit());
     json.writeEndObject();
     writeNumberOrNull(json, "ratio", figure.ratio());
     json.writeStringField("ratioOf", "gatehouse / baseline");
     json.writeStringField("description", figure.description());
-    json.writeStringField("date", date.toString());
-    json.writeStringField("commit", commit);
+    json.writeStringField("date", run.date().toString());
+    json.writeStringField("commit", run.commit());
     json.writeObjectFieldStart("machine");
-    json.writeNumberField("nproc", machine.nproc());
-    json.writeStringField("cpu", machine.cpuModel());
-    json.writeNumberField("memoryBytes", machine.memoryBytes());
-    json.writeStringField("kernel", machine.kernel());
-    json.writeStringField("java", machine.java());
+    json.writeNumberField("nproc", run.machine().nproc());
+    json.writeStringField("cpu", run.machine().cpuModel());
+    json.writeNumberField("memoryBytes", run.machine().memoryBytes());
+    json.writeStringField("kernel", run.machine().kernel());
+    json.writeStringField("java", run.machine().java());
     json.writeEndObject();
     json.writeEndObject();
   }
 
-  private static void writeMeasurementFields(JsonGenerator json, Measurement measurement) throws IOException {
+  private static void writeMeasurementFields(JsonGenerator json, Measurement measurement, String unit)
+      throws IOException {
     writeNumberOrNull(json, "value", measurement.value());
+    if (unit.equals(DECISIONS_PER_SECOND)) {
+      writeNumberOrNull(json, "nanosPerDecision", nanosEach(measurement.value()));
+    }
     json.writeNumberField("runs", measurement.samples().size());
     json.writeArrayFieldStart("samples");
     for (double sample : measurement.samples()) {
@@ -119,15 +217,12 @@ public record PerformanceReport(List<Figure> figures, Instant date, MachineFacts
   public String markdown() {
     StringBuilder md = new StringBuilder();
     md.append("# Performance\n\n")
-        .append("Generated by `scripts/bench` from `docs/performance.json`; do not edit by hand, run it again.\n\n")
-        .append("Run of ").append(date).append(" at commit `").append(commit).append("` on ")
-        .append(machine.nproc()).append(" CPUs (").append(machine.cpuModel()).append("), ")
-        .append(machine.memoryBytes() >> 30).append(" GiB, Linux ").append(machine.kernel())
-        .append(", JDK ").append(machine.java()).append(".\n\n");
+        .append("Generated by `scripts/bench` from `docs/performance.json`; do not edit by hand, run it again.\n\n");
+    appendRuns(md);
     md.append("| figure | Gatehouse | baseline | ratio | runs | spread (")
         .append(SPREAD_METHOD).append("), Gatehouse / baseline |\n")
         .append("|---|---:|---|---:|---:|---|\n");
-    for (Figure figure : figures) {
+    for (Figure figure : figures()) {
       md.append("| ").append(figure.title())
           .append(" | ").append(valueCell(figure.gatehouse(), figure.unit()))
           .append(" | ").append(figure.baseline().name()).append(": ")
@@ -140,11 +235,35 @@ public record PerformanceReport(List<Figure> figures, Instant date, MachineFacts
     }
     appendFailures(md);
     md.append("\n").append(METHOD);
-    for (Figure figure : figures) {
+    for (Figure figure : figures()) {
       md.append("\n### ").append(figure.title()).append(" (`").append(figure.name()).append("`)\n\n")
           .append(figure.description()).append("\n");
     }
     return md.toString();
+  }
+
+  /** One line for a report of one run; else one item per run, naming its figures. */
+  private void appendRuns(StringBuilder md) {
+    Map<Run, List<String>> byRun = new LinkedHashMap<>();
+    for (Entry entry : entries) {
+      byRun.computeIfAbsent(entry.run(), run -> new ArrayList<>()).add("`" + entry.figure().name() + "`");
+    }
+    if (byRun.size() <= 1) {
+      byRun.keySet().forEach(run -> md.append(describe(run)).append(".\n\n"));
+      return;
+    }
+    md.append("The figures come from ").append(byRun.size())
+        .append(" runs; each stays until its benchmark runs again (`scripts/bench --only`).\n\n");
+    byRun.forEach((run, names) -> md.append("- ").append(describe(run)).append(": ")
+        .append(String.join(", ", names)).append(".\n"));
+    md.append("\n");
+  }
+
+  private static String describe(Run run) {
+    MachineFacts machine = run.machine();
+    return "Run of " + run.date() + " at commit `" + run.commit() + "` on " + machine.nproc() + " CPUs ("
+        + machine.cpuModel() + "), " + (machine.memoryBytes() >> 30) + " GiB, Linux " + machine.kernel()
+        + ", JDK " + machine.java();
   }
 
   private void appendFailures(StringBuilder md) {
@@ -153,7 +272,7 @@ public record PerformanceReport(List<Figure> figures, Instant date, MachineFacts
     }
     md.append("\n## Failed figures\n\n")
         .append("These have no value: the run exits non-zero, and nothing stands in for them.\n\n");
-    for (Figure figure : figures) {
+    for (Figure figure : figures()) {
       for (Measurement side : List.of(figure.gatehouse(), figure.baseline())) {
         side.failure().ifPresent(reason -> md.append("- `").append(figure.name()).append("` through ")
             .append(side.name()).append(":\n\n  ```\n  ")
@@ -164,7 +283,26 @@ public record PerformanceReport(List<Figure> figures, Instant date, MachineFacts
 
   private static String valueCell(Measurement measurement, String unit) {
     OptionalDouble value = measurement.value();
-    return value.isPresent() ? format(value.getAsDouble(), unit) : "**failed**";
+    if (value.isEmpty()) {
+      return "**failed**";
+    }
+    String cell = format(value.getAsDouble(), unit);
+    return unit.equals(DECISIONS_PER_SECOND) ? cell + " (" + duration(nanosEach(value).orElseThrow()) + " each)" : cell;
+  }
+
+  /** The time one operation takes at {@code perSecond} operations a second. */
+  private static OptionalDouble nanosEach(OptionalDouble perSecond) {
+    return perSecond.isPresent() && perSecond.getAsDouble() > 0
+        ? OptionalDouble.of(1e9 / perSecond.getAsDouble()) : OptionalDouble.empty();
+  }
+
+  /** A duration for people: ns below a microsecond, then µs, then ms. */
+  static String duration(double nanos) {
+    if (nanos < 1e3) {
+      return String.format(Locale.ROOT, "%.0f ns", nanos);
+    }
+    return nanos < 1e6 ? String.format(Locale.ROOT, "%.1f µs", nanos / 1e3)
+        : String.format(Locale.ROOT, "%.2f ms", nanos / 1e6);
   }
 
   private static String spreadCell(Measurement measurement, String unit) {
@@ -181,9 +319,15 @@ public record PerformanceReport(List<Figure> figures, Instant date, MachineFacts
     return min + ".." + max;
   }
 
-  /** A value for people: bit rates in Gbit/s or Mbit/s, rates as whole numbers, ratios to 2 places. */
+  /**
+   * A value for people: bit rates in Gbit/s or Mbit/s, decision rates in millions from a
+   * million up, other rates as whole numbers, ratios to 2 places.
+   */
   static String format(double value, String unit) {
     return switch (unit) {
+      case DECISIONS_PER_SECOND -> value >= 1e6
+          ? String.format(Locale.ROOT, "%.2f M decisions/s", value / 1e6)
+          : String.format(Locale.ROOT, "%.0f decisions/s", value);
       case "bit/s" -> value >= 1e9
           ? String.format(Locale.ROOT, "%.2f Gbit/s", value / 1e9)
           : String.format(Locale.ROOT, "%.0f Mbit/s", value / 1e6);
@@ -197,15 +341,17 @@ public record PerformanceReport(List<Figure> figures, Instant date, MachineFacts
 
       `scripts/bench` (from the repository's root, as root) provisions the machine like
       `scripts/test`, builds the modules, and runs `dev.gatehouse.testbed.bench.BenchmarkRunner`
-      on the testbed's test class path. It starts one topology of containers: a site host
-      (198.18.10.10) and an origin host (198.18.20.10, nginx and iperf3), with two relays
-      between them, the appliance (router mode: the site routes to it, its TUN ingress takes
-      the packets) and haproxy in TCP mode (198.18.10.3 to the origin). Each figure is
-      measured through both relays in the same run, alternating Gatehouse and haproxy run by
+      on the testbed's test class path. The relay figures (`tcp-`) use one topology of
+      containers: a site host (198.18.10.10) and an origin host (198.18.20.10, nginx and
+      iperf3), with two relays between them, the appliance (router mode: the site routes to
+      it, its TUN ingress takes the packets) and haproxy in TCP mode (198.18.10.3 to the
+      origin). The policy figures (`policy-`) need no containers: they run in the runner's
+      JVM, Gatehouse's code path against a baseline code path doing the same work. Each figure
+      is measured on both sides in the same run, alternating Gatehouse and the baseline run by
       run after one warm-up run each, so that drift on the machine touches both alike.
 
       - **value**: the median of the runs, in the figure's unit.
-      - **ratio**: Gatehouse's value divided by haproxy's; above 1 Gatehouse did better.
+      - **ratio**: Gatehouse's value divided by the baseline's; above 1 Gatehouse did better.
       - **runs**: how many runs each value is the median of (Gatehouse / baseline).
       - **spread**: the smallest and the largest run (`min..max`).
       - A side that failed has no value, its reason is listed above, and the run exits non-zero.
@@ -213,6 +359,10 @@ public record PerformanceReport(List<Figure> figures, Instant date, MachineFacts
       All containers share the machine's CPUs: the client, the relay and the server compete
       for them, as they do for both relays. Compare ratios across machines, not values.
       `docs/performance.json` holds the same figures, one object per figure, with every run.
+
+      `scripts/bench --only PREFIX` runs only the figures whose names start with the prefix
+      (`--only policy` needs neither root nor containers) and keeps the other figures of the
+      report as they were, each with the run it came from.
 
       ## What each figure means
       """;
