@@ -94,11 +94,16 @@ final class PolicyIndex {
     int[][] holder = SCRATCH.get();
     int[] out = holder[0];
     int count = 0;
-    out = append(holder, out, count, scanned);
-    count += scanned.length;
+    int sources = 0; // each source is ascending: a single one needs no sort
+    if (scanned.length > 0) {
+      out = append(holder, out, count, scanned);
+      count += scanned.length;
+      sources++;
+    }
     if (byPort != null && port >= 0 && port < PORTS && byPort[port] != null) {
       out = append(holder, out, count, byPort[port]);
       count += byPort[port].length;
+      sources++;
     }
     if (address instanceof Inet4Address) {
       long value = Integer.toUnsignedLong(address.hashCode()); // Inet4Address: the address itself
@@ -109,6 +114,7 @@ final class PolicyIndex {
         if (ids != null) {
           out = append(holder, out, count, ids);
           count += ids.length;
+          sources++;
         }
       }
     } else if (v6Lengths.length > 0) {
@@ -123,10 +129,13 @@ final class PolicyIndex {
         if (ids != null) {
           out = append(holder, out, count, ids);
           count += ids.length;
+          sources++;
         }
       }
     }
-    Arrays.sort(out, 1, count + 1);
+    if (sources > 1) {
+      Arrays.sort(out, 1, count + 1);
+    }
     out[0] = count;
     return out;
   }
