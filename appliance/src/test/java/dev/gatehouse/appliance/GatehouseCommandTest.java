@@ -43,7 +43,7 @@ class GatehouseCommandTest {
     assertEquals("", outcome.out());
     assertEquals(file + ": 2 errors\n"
         + "  proxy.tcp.connect-timeout: expected 100ms..2m, got 1000h (line 3)\n"
-        + "  admn: unknown setting; expected one of explicit-proxy, admin, proxy, log, tunnels (line 4)\n",
+        + "  admn: unknown setting; expected one of explicit-proxy, admin, proxy, log, tunnels, policies (line 4)\n",
         outcome.err());
   }
 
