@@ -59,7 +59,8 @@ class PolicyEndpointsTest {
   private Path startFromFile() throws Exception {
     Path file = Files.writeString(dir.resolve("gatehouse.yaml"), STARTED);
     ConfigFile started = ConfigFile.read(reader, file);
-    Policies policies = new Policies(started.config().policies().set(), started.config().policies().inspectionTimeout());
+    Policies policies = new Policies(started.config().policies().set(),
+        started.config().policies().inspectionTimeout());
     start(PolicyReloader.forFile(policies, reader, started, InstantSource.fixed(now)));
     return file;
   }
