@@ -2,9 +2,15 @@ package dev.gatehouse.appliance;
 
 import dev.gatehouse.appliance.admin.AdminServer;
 import dev.gatehouse.appliance.admin.Health;
+import dev.gatehouse.appliance.config.ConfigFile;
 import dev.gatehouse.appliance.config.GatehouseConfig;
+import dev.gatehouse.appliance.config.GatehouseConfigReader;
 import dev.gatehouse.appliance.explicit.ExplicitProxyServer;
 import dev.gatehouse.appliance.net.Transports;
+import dev.gatehouse.appliance.reload.ConfigFileWatcher;
+import dev.gatehouse.appliance.reload.HangupSignal;
+import dev.gatehouse.appliance.reload.PolicyReloader;
+import dev.gatehouse.appliance.reload.ReloadTrigger;
 import dev.gatehouse.core.config.ConfigNode;
 import dev.gatehouse.core.flow.DropCounters;
 import dev.gatehouse.core.flow.FlowDispatcher;
@@ -14,6 +20,7 @@ import dev.gatehouse.core.flow.TunnelReturnPath;
 import dev.gatehouse.core.icmp.IcmpEngine;
 import dev.gatehouse.core.log.ActivityLog;
 import dev.gatehouse.core.log.ActivityLogSettings;
+import dev.gatehouse.core.policy.Policies;
 import dev.gatehouse.core.tunnel.Tunnel;
 import dev.gatehouse.core.tunnel.TunnelPlan;
 import dev.gatehouse.core.tcp.TcpEngine;
@@ -22,7 +29,9 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.util.NetUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -41,6 +50,8 @@ final class Appliance implements AutoCloseable {
   private static final Duration LOOP_SHUTDOWN_WAIT = Duration.ofSeconds(5);
 
   private final GatehouseConfig config;
+  private final Policies policies;
+  private final PolicyReloader policyReloader;
   private final ActivityLog activityLog;
   private final EventLoopGroup eventLoops;
   private final CountDownLatch stopped = new CountDownLatch(1);
@@ -53,20 +64,36 @@ final class Appliance implements AutoCloseable {
   private InetSocketAddress explicitProxyAddress;
   private AdminServer admin;
   private InetSocketAddress adminAddress;
+  private HangupSignal hangup;
+  private ConfigFileWatcher configWatcher;
   private volatile boolean ready;
   private boolean closed;
 
-  private Appliance(GatehouseConfig config) {
+  private Appliance(GatehouseConfig config, ConfigFile file, GatehouseConfigReader reader) {
     this.config = config;
+    this.policies = new Policies(config.policies().set(), config.policies().inspectionTimeout());
+    this.policyReloader = file == null
+        ? PolicyReloader.withoutFile(policies, InstantSource.system())
+        : PolicyReloader.forFile(policies, reader, file, InstantSource.system());
     this.activityLog = config.log().activityEnabled()
         ? ActivityLog.open(config.log().activity())
         : ActivityLog.discarding();
     this.eventLoops = Transports.newEventLoopGroup(0, "gatehouse");
   }
 
-  /** Starts every component of {@code config}; on a failure, what started is closed again. */
+  /** Starts on a configuration with no file behind it (the built-in defaults, tests). */
   static Appliance start(GatehouseConfig config) {
-    Appliance appliance = new Appliance(config);
+    return start(config, null, null);
+  }
+
+  /** Starts on {@code file}, whose policies SIGHUP, an edit or the admin endpoint reload. */
+  static Appliance start(ConfigFile file, GatehouseConfigReader reader) {
+    return start(file.config(), file, reader);
+  }
+
+  /** Starts every component of {@code config}; on a failure, what started is closed again. */
+  private static Appliance start(GatehouseConfig config, ConfigFile file, GatehouseConfigReader reader) {
+    Appliance appliance = new Appliance(config, file, reader);
     try {
       appliance.startComponents();
     } catch (RuntimeException e) {
@@ -85,10 +112,40 @@ final class Appliance implements AutoCloseable {
     }
     startFlows();
     if (config.admin().enabled()) {
-      admin = new AdminServer(config.admin().listen(), this::liveness, this::readiness, eventLoops);
+      admin = new AdminServer(config.admin().listen(), this::liveness, this::readiness, policyReloader,
+          eventLoops);
       adminAddress = admin.start();
     }
+    startReloadTriggers();
     ready = true;
+  }
+
+  /**
+   * SIGHUP and, with a file, edits of it reload the policies. A directory that cannot be
+   * watched leaves SIGHUP and the admin endpoint, so it is a warning, not a failure.
+   */
+  private void startReloadTriggers() {
+    hangup = HangupSignal.install(() -> policyReloader.reloadAsync(ReloadTrigger.SIGHUP)).orElse(null);
+    Path file = policyReloader.file().orElse(null);
+    if (file == null) {
+      return;
+    }
+    try {
+      configWatcher = ConfigFileWatcher.start(file, ConfigFileWatcher.DEFAULT_DEBOUNCE,
+          () -> policyReloader.reloadIfChangedAsync(ReloadTrigger.FILE_CHANGE));
+    } catch (IOException e) {
+      log.warn("event=config-watch-unavailable file={} cause=\"{}\"", file, e.toString());
+    }
+  }
+
+  /** The policies the flows decide by; reloads replace their set. */
+  public Policies policies() {
+    return policies;
+  }
+
+  /** Reloads the policies from the file, and lists the running ones. */
+  PolicyReloader policyReloader() {
+    return policyReloader;
   }
 
   /**
@@ -189,6 +246,8 @@ final class Appliance implements AutoCloseable {
         : icmpDisabledReason != null ? "off: " + icmpDisabledReason
         : "echo, idle timeout " + ConfigNode.format(config.icmp().settings().idleTimeout()))
         .append('\n');
+    out.append("  policies        ").append(policies.current().policies().size()).append(", default ")
+        .append(policies.current().defaultVerdict().action().configName()).append('\n');
     if (!tunnels.isEmpty()) {
       out.append("  tunnels         ").append(String.join(", ",
           tunnels.stream().map(t -> t.context().name() + " (" + t.context().type() + ")").toList()))
@@ -216,9 +275,16 @@ final class Appliance implements AutoCloseable {
     closed = true;
     ready = false;
     log.info("stopping");
+    if (hangup != null) {
+      hangup.close();
+    }
+    if (configWatcher != null) {
+      configWatcher.close();
+    }
     if (admin != null) {
       admin.close();
     }
+    policyReloader.close();
     if (explicitProxy != null) {
       explicitProxy.close();
     }

@@ -2,6 +2,7 @@ package dev.gatehouse.appliance;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
+import dev.gatehouse.appliance.config.ConfigFile;
 import dev.gatehouse.appliance.config.GatehouseConfig;
 import dev.gatehouse.appliance.config.GatehouseConfigReader;
 import dev.gatehouse.core.config.ConfigError;
@@ -93,10 +94,13 @@ public final class GatehouseCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       PrintWriter err = spec.commandLine().getErr();
+      GatehouseConfigReader reader = reader();
+      ConfigFile file = null;
       GatehouseConfig settings;
       String source = config == null ? "built-in defaults" : config.toString();
       try {
-        settings = config == null ? reader().defaults() : reader().read(config);
+        file = config == null ? null : ConfigFile.read(reader, config);
+        settings = file == null ? reader.defaults() : file.config();
       } catch (ConfigException e) {
         printErrors(err, source, e);
         err.println("gatehouse: not started; fix the configuration, then check it with: gatehouse check-config "
@@ -105,7 +109,7 @@ public final class GatehouseCommand implements Callable<Integer> {
       }
       ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
           .setLevel(Level.toLevel(settings.log().level()));
-      try (Appliance appliance = Appliance.start(settings)) {
+      try (Appliance appliance = file == null ? Appliance.start(settings) : Appliance.start(file, reader)) {
         err.println(appliance.welcome(version(), source));
         err.flush();
         appliance.awaitShutdown();

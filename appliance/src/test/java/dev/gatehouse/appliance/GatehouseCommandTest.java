@@ -43,7 +43,27 @@ class GatehouseCommandTest {
     assertEquals("", outcome.out());
     assertEquals(file + ": 2 errors\n"
         + "  proxy.tcp.connect-timeout: expected 100ms..2m, got 1000h (line 3)\n"
-        + "  admn: unknown setting; expected one of explicit-proxy, admin, proxy, log, tunnels (line 4)\n",
+        + "  admn: unknown setting; expected one of explicit-proxy, admin, proxy, log, tunnels, policies (line 4)\n",
+        outcome.err());
+  }
+
+  @Test
+  void checkConfigReportsPolicyErrorsWithTheOthers(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("bad.yaml"), """
+        proxy:
+          tcp:
+            connect-timeout: 1000h
+        policies:
+          rules:
+            - name: no-ssh
+              traffic: net.dst.port === 22
+              action: block
+        """);
+    Outcome outcome = run("check-config", file.toString());
+    assertEquals(1, outcome.exitCode());
+    assertEquals(file + ": 2 errors\n"
+        + "  proxy.tcp.connect-timeout: expected 100ms..2m, got 1000h (line 3)\n"
+        + "  policies.rules[0].traffic: column 16: expected '==', got '=' (line 7)\n",
         outcome.err());
   }
 

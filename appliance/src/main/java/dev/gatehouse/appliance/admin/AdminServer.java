@@ -2,6 +2,8 @@ package dev.gatehouse.appliance.admin;
 
 import dev.gatehouse.appliance.net.Listener;
 import dev.gatehouse.appliance.net.Transports;
+import dev.gatehouse.appliance.reload.PolicyReloader;
+import dev.gatehouse.appliance.reload.ReloadTrigger;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
@@ -34,7 +36,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The admin endpoint: {@code GET /healthz} (liveness) and {@code GET /readyz} (readiness)
  * answer 200 {@code {"status":"ok"}} while their check passes and 503 with the check's
- * reason otherwise; other paths get 404 and other methods 405.
+ * reason otherwise. When given a {@link PolicyReloader}, {@code GET /policies} lists the
+ * running policies and {@code POST /policies/reload} reloads them ({@link PolicyEndpoints}).
+ * Other paths get 404 and other methods 405.
  *
  * <p>Bind it to loopback or a management network: it has no authentication.
  */
@@ -44,6 +48,10 @@ public final class AdminServer implements AutoCloseable {
   public static final String HEALTH_PATH = "/healthz";
   /** The readiness probe's path. */
   public static final String READY_PATH = "/readyz";
+  /** Lists the running policies. */
+  public static final String POLICIES_PATH = "/policies";
+  /** Reloads the policies from the configuration file. */
+  public static final String POLICIES_RELOAD_PATH = "/policies/reload";
 
   /** Our choice: probes carry no body; anything larger is not a probe. */
   static final int MAX_REQUEST_BYTES = 4096;
@@ -54,6 +62,7 @@ public final class AdminServer implements AutoCloseable {
   private final InetSocketAddress bindAddress;
   private final Health liveness;
   private final Health readiness;
+  private final PolicyReloader policies;
   private final Listener listener;
 
   /** An admin endpoint on one event loop of its own. */
@@ -69,9 +78,22 @@ public final class AdminServer implements AutoCloseable {
    */
   public AdminServer(InetSocketAddress bindAddress, Health liveness, Health readiness,
       EventLoopGroup eventLoops) {
+    this(bindAddress, liveness, readiness, null, eventLoops);
+  }
+
+  /**
+   * An admin endpoint that also lists and reloads the network policies.
+   *
+   * @param policies the appliance's reloader, or {@code null} for no policy paths
+   * @param eventLoops loops from {@link Transports#newEventLoopGroup}, or {@code null} for
+   *     one loop of its own
+   */
+  public AdminServer(InetSocketAddress bindAddress, Health liveness, Health readiness,
+      PolicyReloader policies, EventLoopGroup eventLoops) {
     this.bindAddress = Objects.requireNonNull(bindAddress, "bindAddress");
     this.liveness = Objects.requireNonNull(liveness, "liveness");
     this.readiness = Objects.requireNonNull(readiness, "readiness");
+    this.policies = policies;
     boolean ownsEventLoops = eventLoops == null;
     this.listener = new Listener("the admin endpoint",
         ownsEventLoops ? Transports.newEventLoopGroup(1, "admin") : eventLoops, ownsEventLoops);
@@ -118,6 +140,10 @@ public final class AdminServer implements AutoCloseable {
       }
 
       String path = new QueryStringDecoder(request.uri()).path();
+      if (policies != null && (path.equals(POLICIES_PATH) || path.equals(POLICIES_RELOAD_PATH))) {
+        answerPolicies(ctx, request, path);
+        return;
+      }
       Health check = switch (path) {
         case HEALTH_PATH -> liveness;
         case READY_PATH -> readiness;
@@ -152,6 +178,31 @@ public final class AdminServer implements AutoCloseable {
       }
     }
 
+    private void answerPolicies(ChannelHandlerContext ctx, FullHttpRequest request, String path) {
+      HttpMethod method = request.method();
+      if (path.equals(POLICIES_PATH)) {
+        if (HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method)) {
+          respond(ctx, request, HttpResponseStatus.OK, PolicyEndpoints.describe(policies), true);
+        } else {
+          respond(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, errorJson("use GET"), true, "GET, HEAD");
+        }
+        return;
+      }
+      if (!HttpMethod.POST.equals(method)) {
+        respond(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, errorJson("use POST"), true, "POST");
+        return;
+      }
+      // A reload reads a file and compiles expressions: it runs on the reload thread, and the
+      // answer is written from there (Netty hands the write to the channel's loop).
+      boolean keepAlive = HttpUtil.isKeepAlive(request);
+      policies.reloadAsync(ReloadTrigger.ADMIN).whenComplete((outcome, failure) -> {
+        PolicyEndpoints.Answer answer = failure == null
+            ? PolicyEndpoints.answer(outcome)
+            : new PolicyEndpoints.Answer(HttpResponseStatus.SERVICE_UNAVAILABLE, errorJson("reload failed"));
+        write(ctx, answer.status(), answer.json(), false, keepAlive, null);
+      });
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       LOG.debug("listener=admin event=error cause={}", cause.toString());
@@ -161,8 +212,19 @@ public final class AdminServer implements AutoCloseable {
 
   private static void respond(ChannelHandlerContext ctx, FullHttpRequest request,
       HttpResponseStatus status, String json, boolean keepAliveAllowed) {
+    respond(ctx, request, status, json, keepAliveAllowed, "GET, HEAD");
+  }
+
+  private static void respond(ChannelHandlerContext ctx, FullHttpRequest request,
+      HttpResponseStatus status, String json, boolean keepAliveAllowed, String allow) {
+    write(ctx, status, json, HttpMethod.HEAD.equals(request.method()),
+        keepAliveAllowed && HttpUtil.isKeepAlive(request), allow);
+  }
+
+  /** Writes one response; safe from any thread, as it reads nothing of the request. */
+  private static void write(ChannelHandlerContext ctx, HttpResponseStatus status, String json, boolean head,
+      boolean keepAlive, String allow) {
     byte[] body = json.getBytes(StandardCharsets.UTF_8);
-    boolean head = HttpMethod.HEAD.equals(request.method());
     ByteBuf content = head
         ? ctx.alloc().buffer(0)
         : ctx.alloc().buffer(body.length).writeBytes(body);
@@ -173,10 +235,9 @@ public final class AdminServer implements AutoCloseable {
         .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
     if (status.equals(HttpResponseStatus.METHOD_NOT_ALLOWED)) {
       // RFC 9110 §15.5.6: a 405 lists the methods the resource supports.
-      response.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+      response.headers().set(HttpHeaderNames.ALLOW, allow);
     }
 
-    boolean keepAlive = keepAliveAllowed && HttpUtil.isKeepAlive(request);
     HttpUtil.setKeepAlive(response, keepAlive);
     ChannelFuture written = ctx.writeAndFlush(response);
     if (!keepAlive) {
@@ -184,7 +245,7 @@ public final class AdminServer implements AutoCloseable {
     }
   }
 
-  private static String errorJson(String error) {
+  static String errorJson(String error) {
     return "{\"error\":\"" + jsonEscape(error) + "\"}";
   }
 

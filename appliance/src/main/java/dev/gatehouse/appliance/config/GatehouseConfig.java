@@ -2,6 +2,7 @@ package dev.gatehouse.appliance.config;
 
 import dev.gatehouse.core.icmp.IcmpSettings;
 import dev.gatehouse.core.log.ActivityLogSettings;
+import dev.gatehouse.core.policy.PolicySet;
 import dev.gatehouse.core.tunnel.TunnelPlan;
 import dev.gatehouse.core.tcp.TcpProxySettings;
 import dev.gatehouse.core.udp.UdpSettings;
@@ -21,10 +22,11 @@ import java.util.List;
  * @param icmp the ICMP echo engine, shared by every tunnel
  * @param log diagnostic and activity logging
  * @param tunnels the configured tunnels, validated by their ingress providers
+ * @param policies the network policies, the one section a reload applies without a restart
  */
 public record GatehouseConfig(
     ExplicitProxy explicitProxy, Admin admin, Tcp tcp, Udp udp, Icmp icmp, Log log,
-    List<TunnelPlan> tunnels) {
+    List<TunnelPlan> tunnels, PolicySettings policies) {
 
   public GatehouseConfig {
     tunnels = List.copyOf(tunnels);
@@ -66,4 +68,13 @@ public record GatehouseConfig(
    * @param activity where activity records go when enabled
    */
   public record Log(String level, boolean activityEnabled, ActivityLogSettings activity) {}
+
+  /**
+   * {@code policies}: the ordered network policies with their default action, and how long a
+   * flow whose verdict needs the client's first bytes waits for them.
+   *
+   * @param set the compiled policies, ready for {@link dev.gatehouse.core.policy.Policies}
+   * @param inspectionTimeout the wait for the client's first bytes
+   */
+  public record PolicySettings(PolicySet set, Duration inspectionTimeout) {}
 }

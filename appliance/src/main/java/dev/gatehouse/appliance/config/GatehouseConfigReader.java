@@ -46,6 +46,8 @@ public final class GatehouseConfigReader {
   public static final Duration MAX_CONNECT_TIMEOUT = Duration.ofMinutes(2);
   /** Ours: the most flows one transport may hold open, a bound on descriptors. */
   static final int MAX_FLOWS = 1 << 20;
+  /** Ours: four times the YAML parser's own code point limit, read whole before parsing. */
+  static final long MAX_FILE_BYTES = 16L << 20;
   /** Linux IFNAMSIZ (16) less the terminating NUL. */
   private static final int MAX_INTERFACE_NAME_BYTES = 15;
 
@@ -59,8 +61,19 @@ public final class GatehouseConfigReader {
 
   /** Reads a file; an unreadable file is one error naming it. */
   public GatehouseConfig read(Path file) throws ConfigException {
-    try (Reader text = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      return read(text, file.toString());
+    return read(new StringReader(readText(file)), file.toString());
+  }
+
+  /**
+   * A file's whole text, read at once so that what is validated and what is compared on a
+   * reload are the same bytes; an unreadable file is one error naming it.
+   */
+  public static String readText(Path file) throws ConfigException {
+    try {
+      if (Files.size(file) > MAX_FILE_BYTES) {
+        throw single(file.toString(), "larger than " + MAX_FILE_BYTES + " bytes; is it the right file?");
+      }
+      return Files.readString(file, StandardCharsets.UTF_8);
     } catch (MalformedInputException e) {
       throw single(file.toString(), "not UTF-8 text");
     } catch (IOException e) {
@@ -93,10 +106,11 @@ public final class GatehouseConfigReader {
     List<TunnelPlan> tunnels = map.optional("tunnels")
         .map(list -> new TunnelSettingsReader(providers, secrets).read(list, errors))
         .orElse(List.of());
+    GatehouseConfig.PolicySettings policies = section(map, "policies", errors, PolicyConfigReader::read);
     map.finish();
     errors.throwIfAny(source);
     return new GatehouseConfig(proxy, admin, proxying.tcp(), proxying.udp(), proxying.icmp(), log,
-        tunnels);
+        tunnels, policies);
   }
 
   private GatehouseConfig.ExplicitProxy explicitProxy(ConfigMap m, ConfigErrors errors) {

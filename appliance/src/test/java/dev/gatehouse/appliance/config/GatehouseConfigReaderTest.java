@@ -122,7 +122,7 @@ class GatehouseConfigReaderTest {
         "proxy.tcp.idle-timeout: expected a duration like 30s, 5m or 8h, from 1s to 7d, got \"10\" (line 6)",
         "log.activity.path: required when sink is file (line 9)",
         "tunnels[1].mtu: expected 576..9000, got 70000 (line 15)",
-        "metrics: unknown setting; expected one of explicit-proxy, admin, proxy, log, tunnels (line 16)"),
+        "metrics: unknown setting; expected one of explicit-proxy, admin, proxy, log, tunnels, policies (line 16)"),
         errors);
   }
 
