@@ -156,12 +156,12 @@ final class Appliance implements AutoCloseable {
   private void startFlows() {
     Map<Transport, FlowEngine> engines = new EnumMap<>(Transport.class);
     if (config.udp().enabled()) {
-      engines.put(Transport.UDP, new UdpEngine(config.udp().settings(), activityLog));
+      engines.put(Transport.UDP, new UdpEngine(config.udp().settings(), activityLog, policies));
     }
     if (config.icmp().enabled()) {
       icmpDisabledReason = checkIcmp();
       if (icmpDisabledReason == null) {
-        IcmpEngine icmp = new IcmpEngine(config.icmp().settings(), activityLog);
+        IcmpEngine icmp = new IcmpEngine(config.icmp().settings(), activityLog, policies);
         engines.put(Transport.ICMP, icmp);
         engines.put(Transport.ICMPV6, icmp);
       } else {
@@ -169,9 +169,9 @@ final class Appliance implements AutoCloseable {
       }
     }
     if (config.tcp().enabled()) {
-      engines.put(Transport.TCP, new TcpEngine(config.tcp().settings(), activityLog));
+      engines.put(Transport.TCP, new TcpEngine(config.tcp().settings(), activityLog, policies));
     }
-    dispatcher = new FlowDispatcher(eventLoops, engines, returnPath, drops);
+    dispatcher = new FlowDispatcher(eventLoops, engines, returnPath, drops, policies);
     for (TunnelPlan plan : config.tunnels()) {
       startTunnel(plan);
     }

@@ -1,11 +1,9 @@
 package dev.gatehouse.appliance.reload;
 
 import dev.gatehouse.appliance.config.ConfigFile;
-import dev.gatehouse.appliance.config.GatehouseConfig;
 import dev.gatehouse.appliance.config.GatehouseConfigReader;
 import dev.gatehouse.core.config.ConfigError;
 import dev.gatehouse.core.config.ConfigException;
-import dev.gatehouse.core.config.ConfigNode;
 import dev.gatehouse.core.policy.Policies;
 import dev.gatehouse.core.policy.PolicySet;
 import java.nio.file.Path;
@@ -151,7 +149,7 @@ public final class PolicyReloader implements AutoCloseable {
 
     // apply the policies, and only them
     PolicySet set = next.config().policies().set();
-    policies.replace(set);
+    policies.replace(set, next.config().policies().inspectionTimeout());
     running = new RunningPolicies(set, policies.inspectionTimeout(), clock.instant(), trigger);
     LOG.info("event=policies-reloaded trigger={} file={} policies={} default-action={}", trigger, path,
         set.policies().size(), set.defaultVerdict().action().configName());
@@ -172,13 +170,7 @@ public final class PolicyReloader implements AutoCloseable {
   /** Names the settings that changed but need a restart, warning once per distinct change. */
   private List<String> warnAboutRestart(ReloadTrigger trigger, ConfigFile next) {
     List<String> changed = new ArrayList<>(next.sectionsNeedingRestart(started));
-    // TODO(#4): Policies fixes the inspection timeout at construction; reload it once it can change.
-    GatehouseConfig.PolicySettings nextPolicies = next.config().policies();
-    if (!nextPolicies.inspectionTimeout().equals(policies.inspectionTimeout())) {
-      changed.add("policies.inspection-timeout");
-    }
-    String warning = changed.isEmpty() ? "" : String.join(",", changed) + " "
-        + next.sectionDigests() + " " + ConfigNode.format(nextPolicies.inspectionTimeout());
+    String warning = changed.isEmpty() ? "" : String.join(",", changed) + " " + next.sectionDigests();
     if (!changed.isEmpty() && !warning.equals(lastRestartWarning)) {
       LOG.warn("event=restart-needed trigger={} sections={} reason=\"only policies apply on reload; the rest of"
           + " the file runs as it was at start\"", trigger, String.join(",", changed));

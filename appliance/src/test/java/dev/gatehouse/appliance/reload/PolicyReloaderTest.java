@@ -18,6 +18,7 @@ import dev.gatehouse.core.policy.PolicySet;
 import dev.gatehouse.core.tunnel.TunnelProviders;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -161,11 +162,12 @@ class PolicyReloaderTest {
   }
 
   @Test
-  void namesAChangedInspectionTimeoutAsNeedingARestart() throws Exception {
+  void appliesAChangedInspectionTimeoutWithoutARestart() throws Exception {
     Files.writeString(file, ONE_RULE.replace("  rules:", "  inspection-timeout: 1s\n  rules:"));
 
-    assertEquals(new ReloadOutcome.Reloaded(1, List.of("policies.inspection-timeout")),
-        reloader.reload(ReloadTrigger.ADMIN));
+    assertEquals(new ReloadOutcome.Reloaded(1, List.of()), reloader.reload(ReloadTrigger.ADMIN));
+    assertEquals(Duration.ofSeconds(1), policies.inspectionTimeout());
+    assertEquals(Duration.ofSeconds(1), reloader.running().inspectionTimeout());
   }
 
   @Test

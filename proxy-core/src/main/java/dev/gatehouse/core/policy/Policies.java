@@ -20,9 +20,9 @@ public final class Policies {
   /** How long a flow waits for the client's first bytes when not configured. Chosen. */
   public static final Duration DEFAULT_INSPECTION_TIMEOUT = Duration.ofSeconds(3);
 
-  private final Duration inspectionTimeout;
   private final List<Consumer<PolicySet>> listeners = new CopyOnWriteArrayList<>();
   private volatile PolicySet current;
+  private volatile Duration inspectionTimeout;
 
   /**
    * @param initial the set to run first
@@ -44,13 +44,24 @@ public final class Policies {
     return current;
   }
 
+  /** How long a flow whose verdict is pending waits for the client's first bytes. */
   public Duration inspectionTimeout() {
     return inspectionTimeout;
   }
 
   /** Runs the appliance on {@code next} from now on and tells the listeners. */
   public void replace(PolicySet next) {
-    current = Objects.requireNonNull(next, "next");
+    replace(next, inspectionTimeout);
+  }
+
+  /**
+   * Runs the appliance on {@code next}, and waits {@code nextInspectionTimeout} for the first
+   * bytes of flows that start from now on, and tells the listeners.
+   */
+  public void replace(PolicySet next, Duration nextInspectionTimeout) {
+    Objects.requireNonNull(next, "next");
+    inspectionTimeout = Objects.requireNonNull(nextInspectionTimeout, "nextInspectionTimeout");
+    current = next;
     for (Consumer<PolicySet> listener : listeners) {
       listener.accept(next);
     }
