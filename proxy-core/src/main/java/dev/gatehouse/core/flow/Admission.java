@@ -21,10 +21,13 @@ import java.net.InetSocketAddress;
 public record Admission(FlowDescription description, Verdict verdict, InetSocketAddress origin,
     FlowAccount account, long startNanos) {
 
-  /** Decides {@code description}, a flow with {@code key}, against {@code policies}. */
+  /**
+   * Decides {@code description}, a flow with {@code key}, against {@code policies}: finally
+   * when it was already inspected (a datagram flow), else perhaps pending.
+   */
   public static Admission decide(PolicySet policies, FlowKey key, FlowDescription description) {
     long startNanos = System.nanoTime();
-    Verdict verdict = policies.decide(description);
+    Verdict verdict = description.isInspected() ? policies.decideFinal(description) : policies.decide(description);
     FlowAccount account = new FlowAccount();
     InetSocketAddress origin = originFor(verdict, key);
     if (!verdict.isPending()) {
@@ -38,10 +41,7 @@ public record Admission(FlowDescription description, Verdict verdict, InetSocket
    * verdict; the origin it names may differ from {@link #origin()} when an override matched.
    */
   public Admission decideAgain(PolicySet policies, FlowKey key) {
-    Verdict again = policies.decide(description);
-    if (again.isPending()) {
-      throw new IllegalStateException("a flow whose facts are all known cannot stay pending");
-    }
+    Verdict again = policies.decideFinal(description);
     InetSocketAddress target = originFor(again, key);
     record(account, again, key, target, System.nanoTime() - startNanos);
     return new Admission(description, again, target, account, startNanos);

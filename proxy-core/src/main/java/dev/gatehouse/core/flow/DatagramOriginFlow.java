@@ -87,20 +87,23 @@ public abstract class DatagramOriginFlow implements Flow {
     idleTimer.start();
   }
 
-  /** The socket could not be made ready: closes what was opened and ends the flow. */
-  // TODO(#4): such a flow leaves no activity record. One record per attempt would log every
-  // datagram of a client retrying a destination we cannot reach; it needs a lingering
-  // record like BlockedQuicFlow's.
+  /**
+   * The socket could not be made ready: closes what was opened. The flow never started;
+   * its engine hands its place, {@code onEnd} included, to a {@link DiscardFlow}.
+   */
   protected final void abandon() {
     if (channel != null) {
       channel.close();
     }
-    onEnd.run();
   }
 
-  @Override
-  public final FlowDescription description() {
-    return description;
+  /**
+   * What becomes of a flow whose socket could not be opened: a flow that absorbs the
+   * client's retries and writes one record, {@code ORIGIN_ERROR}, when they stop.
+   */
+  public final DiscardFlow failed(ActivityLog log) {
+    return new DiscardFlow(key, from, loop, log, account, DropReason.ORIGIN_UNAVAILABLE,
+        CloseReason.ORIGIN_ERROR, DiscardFlow.LINGER, onEnd);
   }
 
   /** The origin socket; null until {@link #register}. */

@@ -1,7 +1,7 @@
 package dev.gatehouse.core.icmp;
 
 import dev.gatehouse.core.flow.Admission;
-import dev.gatehouse.core.flow.BlockedFlow;
+import dev.gatehouse.core.flow.DiscardFlow;
 import dev.gatehouse.core.flow.DropReason;
 import dev.gatehouse.core.flow.Flow;
 import dev.gatehouse.core.flow.FlowEngine;
@@ -11,6 +11,7 @@ import dev.gatehouse.core.flow.OriginChannels;
 import dev.gatehouse.core.linux.NativeException;
 import dev.gatehouse.core.linux.PingSocket;
 import dev.gatehouse.core.log.ActivityLog;
+import dev.gatehouse.core.log.CloseReason;
 import dev.gatehouse.core.policy.FlowDescription;
 import dev.gatehouse.core.policy.Policies;
 import dev.gatehouse.core.tunnel.TunnelContext;
@@ -100,13 +101,12 @@ public final class IcmpEngine implements FlowEngine {
     if (admission.blocks() || otherFamily) {
       // An echo request cannot be carried over to the other IP version: an override that
       // asks for it blocks the flow.
-      return new BlockedFlow(key, from, loop, activityLog, admission.account(), DropReason.POLICY_BLOCKED,
-          BlockedFlow.LINGER, openFlows::decrementAndGet);
+      return new DiscardFlow(key, from, loop, activityLog, admission.account(), DropReason.POLICY_BLOCKED,
+          CloseReason.POLICY_BLOCKED, DiscardFlow.LINGER, openFlows::decrementAndGet);
     }
     EchoFlow flow = new EchoFlow(key, from, loop, settings, admission, activityLog, openFlows::decrementAndGet);
     if (!flow.open()) {
-      loop.drop(from, DropReason.ORIGIN_UNAVAILABLE);
-      return null;
+      return flow.failed(activityLog);
     }
     return flow;
   }

@@ -210,8 +210,8 @@ public final class StreamInspector {
     }
   }
 
-  // TODO(#4): report why a host came out empty (absent, malformed, too large) as a reason
-  // enum, so that the flow engine can count damaged ClientHellos and request heads
+  // TODO(#9): report why a host came out empty (absent, malformed, too large) as a reason
+  // enum, so that the metrics can count damaged ClientHellos and request heads
   private void decide(DetectedProtocol decidedProtocol, String sni, String host) {
     decided = true;
     protocol = decidedProtocol;

@@ -58,10 +58,23 @@ public final class PolicySet {
 
   /** Decides a flow from what is known of it, looking only at the rules its destination could concern. */
   public Verdict decide(FlowFacts facts) {
+    return walk(facts, false);
+  }
+
+  /**
+   * Decides a flow whose facts are all known (after inspection, or a datagram flow): never
+   * pending. A rule that still answers "unknown" (a {@code matches} search that gave up on
+   * a hostile value) does not match, and the walk goes on.
+   */
+  public Verdict decideFinal(FlowFacts facts) {
+    return walk(facts, true);
+  }
+
+  private Verdict walk(FlowFacts facts, boolean finalPoint) {
     InetAddress destination = facts.dstIp();
     int port = facts.dstPort();
     if (destination == null || port == FlowFacts.UNKNOWN_PORT) {
-      return decideLinearly(facts); // the index files rules by destination
+      return walkLinearly(facts, finalPoint); // the index files rules by destination
     }
     int[] candidates = index.candidates(destination, port);
     int count = candidates[0];
@@ -71,7 +84,7 @@ public final class PolicySet {
       if (outcome == Outcome.MATCH) {
         return verdicts[id];
       }
-      if (outcome == Outcome.UNKNOWN) {
+      if (outcome == Outcome.UNKNOWN && !finalPoint) {
         return Verdict.PENDING;
       }
     }
@@ -83,12 +96,16 @@ public final class PolicySet {
    * must always agree with, and the baseline its benchmark is measured against.
    */
   public Verdict decideLinearly(FlowFacts facts) {
+    return walkLinearly(facts, false);
+  }
+
+  private Verdict walkLinearly(FlowFacts facts, boolean finalPoint) {
     for (int id = 0; id < policies.length; id++) {
       Outcome outcome = policies[id].traffic().evaluate(facts);
       if (outcome == Outcome.MATCH) {
         return verdicts[id];
       }
-      if (outcome == Outcome.UNKNOWN) {
+      if (outcome == Outcome.UNKNOWN && !finalPoint) {
         return Verdict.PENDING;
       }
     }
@@ -99,11 +116,11 @@ public final class PolicySet {
    * Whether a flow already open when this set was loaded must end: when this set, deciding
    * it now, blocks it by a policy marked {@link Policy#established()}.
    */
-  public boolean endsEstablished(FlowFacts facts) {
+  public boolean endsEstablished(FlowDescription facts) {
     if (!appliesToEstablished) {
       return false;
     }
-    Verdict verdict = decide(facts);
+    Verdict verdict = facts.isInspected() ? decideFinal(facts) : decide(facts);
     return verdict.blocks() && verdict.policy() != null && verdict.policy().established();
   }
 

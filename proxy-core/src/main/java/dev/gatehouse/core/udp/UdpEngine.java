@@ -1,7 +1,7 @@
 package dev.gatehouse.core.udp;
 
 import dev.gatehouse.core.flow.Admission;
-import dev.gatehouse.core.flow.BlockedFlow;
+import dev.gatehouse.core.flow.DiscardFlow;
 import dev.gatehouse.core.flow.DropReason;
 import dev.gatehouse.core.flow.Flow;
 import dev.gatehouse.core.flow.FlowAccount;
@@ -11,6 +11,7 @@ import dev.gatehouse.core.flow.FlowLoop;
 import dev.gatehouse.core.inspect.DatagramInspector;
 import dev.gatehouse.core.inspect.DetectedProtocol;
 import dev.gatehouse.core.log.ActivityLog;
+import dev.gatehouse.core.log.CloseReason;
 import dev.gatehouse.core.policy.FlowDescription;
 import dev.gatehouse.core.policy.Policies;
 import dev.gatehouse.core.policy.PolicyAction;
@@ -70,19 +71,18 @@ public final class UdpEngine implements FlowEngine {
       FlowAccount account = new FlowAccount();
       account.detectedProtocol(DetectedProtocol.QUIC.logName());
       account.decision(BLOCK_QUIC_SETTING, PolicyAction.BLOCK.configName(), 0);
-      return new BlockedFlow(key, from, loop, activityLog, account, DropReason.QUIC_BLOCKED,
-          BlockedFlow.LINGER, this::sessionEnded);
+      return new DiscardFlow(key, from, loop, activityLog, account, DropReason.QUIC_BLOCKED,
+          CloseReason.POLICY_BLOCKED, DiscardFlow.LINGER, this::sessionEnded);
     }
     Admission admission = Admission.decide(policies.current(), key, description);
     admission.account().detectedProtocol(protocol == DetectedProtocol.NONE ? null : protocol.logName());
     if (admission.blocks()) {
-      return new BlockedFlow(key, from, loop, activityLog, admission.account(), DropReason.POLICY_BLOCKED,
-          BlockedFlow.LINGER, this::sessionEnded);
+      return new DiscardFlow(key, from, loop, activityLog, admission.account(), DropReason.POLICY_BLOCKED,
+          CloseReason.POLICY_BLOCKED, DiscardFlow.LINGER, this::sessionEnded);
     }
     UdpSession session = new UdpSession(key, from, loop, settings, admission, activityLog, this::sessionEnded);
     if (!session.connect()) {
-      loop.drop(from, DropReason.ORIGIN_UNAVAILABLE);
-      return null;
+      return session.failed(activityLog);
     }
     return session;
   }

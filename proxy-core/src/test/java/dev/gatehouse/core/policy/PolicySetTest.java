@@ -88,6 +88,19 @@ class PolicySetTest {
   }
 
   @Test
+  void aRuleStillUnknownAfterInspectionDoesNotMatchAndTheWalkGoesOn() throws Exception {
+    // (.*a){20}b backtracks exponentially on a run of a's: the bounded search gives up.
+    PolicySet set = PolicySet.of(List.of(
+        policy("regex", "net.sni.host matches r\"(.*a){20}b\"", PolicyAction.BLOCK),
+        policy("tls", "net.detected_protocol == \"tls\"", PolicyAction.ALLOW)), PolicyAction.BLOCK);
+    FlowDescription flow = tcp("198.18.20.10", 443);
+    flow.inspected("tls", "a".repeat(60) + ".example", "");
+
+    assertTrue(set.decide(flow).isPending());
+    assertEquals("tls", set.decideFinal(flow).policyName());
+  }
+
+  @Test
   void refusesDuplicateNamesAndAnOverrideDefault() throws Exception {
     Policy a = policy("a", "net.dst.port == 1", PolicyAction.BLOCK);
     assertThrows(IllegalArgumentException.class, () -> PolicySet.of(List.of(a, a), PolicyAction.ALLOW));

@@ -5,6 +5,7 @@ import static dev.gatehouse.core.testing.Pcap4jChecks.decodeVerified;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gatehouse.core.flow.DropCounters;
 import dev.gatehouse.core.flow.DropReason;
@@ -140,6 +141,26 @@ class UdpPolicyTest {
       assertEquals("override", record.policyAction());
       assertEquals(other.getLocalPort(), record.overrideDestination().getPort());
     }
+  }
+
+  @Test
+  void aSessionWhoseSocketCannotOpenAbsorbsRetriesAndEndsInOneRecord() throws Exception {
+    Policies policies = Policies.allowAll();
+    loops = FlowTestKit.loops("epoll", 2);
+    UdpSettings unbindable = new UdpSettings(UdpSettings.DEFAULT_IDLE_TIMEOUT, UdpSettings.DEFAULT_MAX_SESSIONS,
+        null, null, "gh-no-such-if", true);
+    dispatcher = new FlowDispatcher(loops, Map.of(Transport.UDP, new UdpEngine(unbindable, activityLog, policies)),
+        returnPath, drops, policies);
+    for (int i = 0; i < 3; i++) {
+      send(9, REQUEST);
+    }
+    dispatcher.close();
+
+    List<ActivityRecord> ends = activityLog.awaitEnds(1, Duration.ofSeconds(5));
+    assertEquals(CloseReason.ORIGIN_ERROR, ends.getFirst().closeReason());
+    assertEquals(3, ends.getFirst().packetsSent());
+    assertEquals(3, drops.forTunnel(TUNNEL.name(), DropReason.ORIGIN_UNAVAILABLE));
+    assertTrue(returnPath.nothingWithin(100));
   }
 
   private void send(int port, byte[] payload) {

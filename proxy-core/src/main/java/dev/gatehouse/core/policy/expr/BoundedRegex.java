@@ -27,7 +27,7 @@ final class BoundedRegex implements StringCondition {
     try {
       return Outcome.of(pattern.matcher(new CountingView(value)).find());
     } catch (GaveUp e) {
-      // TODO(#4): count searches given up on, per policy, once policies have counters
+      // TODO(#9): count searches given up on, per policy, with the policy metrics
       return Outcome.UNKNOWN;
     }
   }
