@@ -118,7 +118,8 @@ final class QuicInitialKeys {
    * HKDF-Expand; {@code length} is at most one SHA-256 block here, so T(1) is the output.
    *
    * <pre>
-   *  HkdfLabel: uint16 length | opaque label&lt;7..255&gt; = "tls13 " + Label | opaque context&lt;0..255&gt;
+   *  HkdfLabel: uint16 length | opaque label&lt;7..255&gt; = "tls13 " + Label
+   *             | opaque context&lt;0..255&gt; (empty here)
    *  T(1) = HMAC-Hash(PRK, HkdfLabel | 0x01)
    * </pre>
    */
@@ -144,7 +145,7 @@ final class QuicInitialKeys {
     return hmac.doFinal(message);
   }
 
-  /** Whether these keys were derived from the connection ID in {@code bytes[from, from + length)}. */
+  /** Whether these keys come from the connection ID in {@code bytes[from, from + length)}. */
   boolean isFor(byte[] bytes, int from, int length) {
     return Arrays.equals(dcid, 0, dcid.length, bytes, from, from + length);
   }

@@ -411,53 +411,57 @@ class QuicInitialInspectorTest {
     }
   }
 
-  /**
-   * Seeded damage, to both the protected bytes and the frames under protection: the
-   * inspector must never throw, and must report "" or a well-formed lowercase host.
-   */
-  @Test
-  void survivesMutatedDatagramsAndFrames() {
-    assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
-      Random random = new Random(0x9_1c_5a1L);
-      byte[] hello = jdkClientHello("fuzz.example");
-      QuicInitialKeys.Secrets secrets = QuicInitialKeys.secrets(QuicInitialKeys.newHmac(),
-          QuicPackets.QUIC_V1, DCID);
-      int hosts = 0;
-      int datagrams = 0;
-      for (int round = 0; round < 2000; round++) {
-        QuicInitialInspector inspector = new QuicInitialInspector(
-            random.nextBoolean() ? QuicInitialInspector.DEFAULT_MAX_CRYPTO_BYTES : 300);
-        for (int d = 0; d < 3 && !inspector.decided(); d++) {
-          byte[] frames = mutate(random, concat(crypto(hello, 0, 60), new byte[] {1},
-              crypto(hello, 60, hello.length)), 1 + random.nextInt(4));
-          byte[] datagram = protect(Initial.of(DCID, d, frames).paddedTo(MIN_DATAGRAM), secrets, 0);
-          if (random.nextInt(3) == 0) {
-            datagram = mutate(random, datagram, 1 + random.nextInt(3));
+  @Nested
+  class Fuzz {
+    /**
+     * Seeded damage, to both the protected bytes and the frames under protection: the
+     * inspector must never throw, and must report "" or a well-formed lowercase host.
+     */
+    @Test
+    void survivesMutatedDatagramsAndFrames() {
+      assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+        Random random = new Random(0x9_1c_5a1L);
+        byte[] hello = jdkClientHello("fuzz.example");
+        QuicInitialKeys.Secrets secrets = QuicInitialKeys.secrets(QuicInitialKeys.newHmac(),
+            QuicPackets.QUIC_V1, DCID);
+        int hosts = 0;
+        int datagrams = 0;
+        for (int round = 0; round < 2000; round++) {
+          QuicInitialInspector inspector = new QuicInitialInspector(
+              random.nextBoolean() ? QuicInitialInspector.DEFAULT_MAX_CRYPTO_BYTES : 300);
+          for (int d = 0; d < 3 && !inspector.decided(); d++) {
+            byte[] frames = mutate(random, concat(crypto(hello, 0, 60), new byte[] {1},
+                crypto(hello, 60, hello.length)), 1 + random.nextInt(4));
+            byte[] datagram =
+                protect(Initial.of(DCID, d, frames).paddedTo(MIN_DATAGRAM), secrets, 0);
+            if (random.nextInt(3) == 0) {
+              datagram = mutate(random, datagram, 1 + random.nextInt(3));
+            }
+            offer(inspector, datagram);
+            datagrams++;
           }
-          offer(inspector, datagram);
-          datagrams++;
+          inspector.finish();
+          String host = inspector.sniHost();
+          assertTrue(host.isEmpty() || LDH_NAME.matcher(host).matches(), host);
+          hosts += host.isEmpty() ? 0 : 1;
         }
-        inspector.finish();
-        String host = inspector.sniHost();
-        assertTrue(host.isEmpty() || LDH_NAME.matcher(host).matches(), host);
-        hosts += host.isEmpty() ? 0 : 1;
-      }
-      assertTrue(hosts > 0, "no mutation left the ClientHello readable: the fuzz reads nothing");
-      assertTrue(datagrams > 3000, "only " + datagrams + " datagrams");
-    });
-  }
-
-  private static byte[] mutate(Random random, byte[] bytes, int mutations) {
-    byte[] out = bytes.clone();
-    for (int i = 0; i < mutations && out.length > 0; i++) {
-      int at = random.nextInt(Math.min(out.length, 120));
-      switch (random.nextInt(4)) {
-        case 0 -> out[at] ^= (byte) (1 << random.nextInt(8));
-        case 1 -> out[at] = (byte) random.nextInt(256);
-        case 2 -> out[at] = (byte) (0x40 | random.nextInt(0xc0));
-        default -> out = Arrays.copyOf(out, Math.max(1, out.length - random.nextInt(200)));
-      }
+        assertTrue(hosts > 0, "no mutation left the ClientHello readable: the fuzz reads nothing");
+        assertTrue(datagrams > 3000, "only " + datagrams + " datagrams");
+      });
     }
-    return out;
+
+    private static byte[] mutate(Random random, byte[] bytes, int mutations) {
+      byte[] out = bytes.clone();
+      for (int i = 0; i < mutations && out.length > 0; i++) {
+        int at = random.nextInt(Math.min(out.length, 120));
+        switch (random.nextInt(4)) {
+          case 0 -> out[at] ^= (byte) (1 << random.nextInt(8));
+          case 1 -> out[at] = (byte) random.nextInt(256);
+          case 2 -> out[at] = (byte) (0x40 | random.nextInt(0xc0));
+          default -> out = Arrays.copyOf(out, Math.max(1, out.length - random.nextInt(200)));
+        }
+      }
+      return out;
+    }
   }
 }
