@@ -2,7 +2,7 @@ package dev.gatehouse.core.inspect;
 
 /**
  * A cursor over {@code bytes[at, end)} that reads QUIC's integers and never reads past
- * {@code end}: a read that would returns -1 and leaves the cursor where it was.
+ * {@code end}: a read that would cross it returns -1 and leaves the cursor where it was.
  *
  * <pre>
  *  RFC 9000 §16, variable-length integer: the two high bits of the first byte give the
