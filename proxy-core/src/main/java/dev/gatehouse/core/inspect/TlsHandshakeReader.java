@@ -22,9 +22,9 @@ final class TlsHandshakeReader {
   /** RFC 8446 §5.1: ContentType handshake. */
   static final int CONTENT_TYPE_HANDSHAKE = 22;
   static final int RECORD_HEADER_BYTES = 5;
-  private static final int HANDSHAKE_HEADER_BYTES = 4;
+  static final int HANDSHAKE_HEADER_BYTES = 4;
   /** RFC 8446 §4: HandshakeType client_hello. */
-  private static final int CLIENT_HELLO = 1;
+  static final int CLIENT_HELLO = 1;
   /**
    * RFC 8446 §5.1: "The length MUST NOT exceed 2^14 bytes" for TLSPlaintext. The larger
    * allowances (2^14 + 256 in TLS 1.3, 2^14 + 2048 in TLS 1.2) are for protected records,

@@ -3,7 +3,9 @@
  * plaintext HTTP the host the client asked for. Bytes in, facts out; no channels, threads or
  * clocks, so that the TCP and UDP engines decide when to inspect and for how long.
  * {@link dev.gatehouse.core.inspect.StreamInspector} follows a TCP stream across segments;
- * {@link dev.gatehouse.core.inspect.DatagramInspector} judges a UDP flow's first datagram.
+ * {@link dev.gatehouse.core.inspect.DatagramInspector} judges a UDP flow's first datagram;
+ * {@link dev.gatehouse.core.inspect.QuicInitialInspector} reads a QUIC client's server name
+ * from the Initial packets of its first datagrams.
  * Malformed bytes never throw: they give {@code NONE} or an empty host.
  *
  * <p>The specifications a reader needs:
@@ -18,7 +20,8 @@
  *   <li>RFC 4253 §4.2, the SSH identification string
  *   <li>RFC 1035 §4.1 and §4.2.2, DNS messages and their TCP length prefix
  *   <li>RFC 9000 §17.2.2 and RFC 9369, QUIC Initials (through
- *       {@link dev.gatehouse.core.wire.QuicPackets})
+ *       {@link dev.gatehouse.core.wire.QuicPackets}); RFC 9001 §5 their protection, and
+ *       RFC 9000 §12.2, §16, §17.1, §19 coalescing, integers, packet numbers and frames
  *   <li>RFC 1006 §6 and MS-RDPBCGR §2.2.1.1, RDP's TPKT and X.224 Connection Request;
  *       MS-SMB2 §2.1, SMB over Direct TCP
  *   <li>RFC 6347 §4.1 and RFC 9147, DTLS records; RFC 8489 §5, STUN; the WireGuard paper

@@ -26,12 +26,17 @@ public final class QuicPackets {
   public static final int MIN_INITIAL_DATAGRAM_BYTES = 1200;
   /** RFC 9000 §17.2: a connection ID is at most 20 bytes in version 1. */
   private static final int MAX_CONNECTION_ID_BYTES = 20;
+  /** RFC 9000 §15: QUIC version 1. */
+  public static final int QUIC_V1 = 0x00000001;
+  /** RFC 9369 §3.1: QUIC version 2. */
+  public static final int QUIC_V2 = 0x6b3343cf;
   private static final int HEADER_FORM_AND_FIXED_BITS = 0xC0;
   private static final int VERSION_OFFSET = 1;
   private static final int DCID_LENGTH_OFFSET = 5;
-  private static final int QUIC_V2 = 0x6b3343cf;
   private static final int INITIAL_V1 = 0b00;
   private static final int INITIAL_V2 = 0b01;
+  private static final int RETRY_V1 = 0b11;
+  private static final int RETRY_V2 = 0b00;
 
   private QuicPackets() {}
 
@@ -48,7 +53,26 @@ public final class QuicPackets {
     if (version == 0 || buffer.getUnsignedByte(offset + DCID_LENGTH_OFFSET) > MAX_CONNECTION_ID_BYTES) {
       return false;
     }
-    int type = (first >> 4) & 0b11;
-    return type == (version == QUIC_V2 ? INITIAL_V2 : INITIAL_V1);
+    return isInitial(first, version);
+  }
+
+  /**
+   * Whether a long header whose first byte is {@code firstByte} is an Initial in
+   * {@code version}; versions other than 2 are read with version 1's types.
+   */
+  public static boolean isInitial(int firstByte, int version) {
+    return longPacketType(firstByte) == (version == QUIC_V2 ? INITIAL_V2 : INITIAL_V1);
+  }
+
+  /**
+   * Whether a long header is a Retry (RFC 9000 §17.2.5, RFC 9369 §3.2), the one long
+   * packet without a Length field, so that nothing after it in a datagram can be found.
+   */
+  public static boolean isRetry(int firstByte, int version) {
+    return longPacketType(firstByte) == (version == QUIC_V2 ? RETRY_V2 : RETRY_V1);
+  }
+
+  private static int longPacketType(int firstByte) {
+    return (firstByte >> 4) & 0b11;
   }
 }

@@ -35,12 +35,24 @@ class QuicPacketsTest {
   @Test
   void refusesWhatIsNotAClientInitial() {
     assertFalse(initial(longHeader(0xE3, 0x00000001, 8, 1200)), "v1 Handshake (type 0b10)");
-    assertFalse(initial(longHeader(0xC3, 0x6b3343cf, 8, 1200)), "type 0b00 is 0-RTT in v2");
+    assertFalse(initial(longHeader(0xC3, 0x6b3343cf, 8, 1200)), "type 0b00 is Retry in v2");
     assertFalse(initial(longHeader(0xC3, 0x00000000, 8, 1200)), "Version Negotiation");
     assertFalse(initial(longHeader(0x43, 0x00000001, 8, 1200)), "short header");
     assertFalse(initial(longHeader(0x83, 0x00000001, 8, 1200)), "fixed bit clear");
     assertFalse(initial(longHeader(0xC3, 0x00000001, 21, 1200)), "connection ID over 20 bytes");
     assertFalse(initial(longHeader(0xC3, 0x00000001, 8, 1199)), "under 1200 bytes (RFC 9000 §14.1)");
+  }
+
+  @Test
+  void namesInitialAndRetryTypesPerVersion() {
+    // RFC 9000 §17.2: v1 Initial 0b00, Retry 0b11; RFC 9369 §3.2: v2 Initial 0b01, Retry 0b00
+    assertTrue(QuicPackets.isInitial(0xC0, QuicPackets.QUIC_V1));
+    assertTrue(QuicPackets.isInitial(0xD0, QuicPackets.QUIC_V2));
+    assertFalse(QuicPackets.isInitial(0xC0, QuicPackets.QUIC_V2));
+    assertTrue(QuicPackets.isRetry(0xF0, QuicPackets.QUIC_V1));
+    assertTrue(QuicPackets.isRetry(0xC0, QuicPackets.QUIC_V2));
+    assertFalse(QuicPackets.isRetry(0xF0, QuicPackets.QUIC_V2));
+    assertFalse(QuicPackets.isRetry(0xE0, QuicPackets.QUIC_V1));
   }
 
   @Test
