@@ -108,8 +108,6 @@ public final class QuicInitialInspector {
     }
     datagramsSeen++;
     // RFC 9000 §14.1: a server discards Initials in datagrams under 1200 bytes; so do we
-    // TODO(#4): RFC 9287 §3.1 lets a client that remembers a server's grease_quic_bit clear
-    // the Fixed Bit even in Initials, which QuicPackets does not accept yet
     if (!QuicPackets.isClientInitial(datagram, offset, length)) {
       return false;
     }
@@ -337,8 +335,8 @@ public final class QuicInitialInspector {
     }
   }
 
-  // TODO(#4): report why the host came out empty (no Initial opened, not a ClientHello,
-  // too large, no server name) as a reason enum, as StreamInspector should
+  // TODO(#9): report why the host came out empty (no Initial opened, not a ClientHello,
+  // too large, no server name) as a reason enum for the metrics, as StreamInspector should
   private void decide(String host) {
     decided = true;
     sniHost = host;

@@ -20,6 +20,11 @@ import io.netty.buffer.ByteBuf;
  * (RFC 9369 §3.2); a version of 0 is Version Negotiation, not an Initial. RFC 9000 §14.1:
  * a client pads every datagram carrying an Initial to at least 1200 bytes, which keeps
  * ordinary UDP to port 443 (DTLS, say) from looking like QUIC by chance.
+ *
+ * <p>RFC 9287 §3.1 lets a client that remembers a server's {@code grease_quic_bit}
+ * transport parameter clear the Fixed Bit even in its Initials. Such a datagram is still an
+ * Initial here, but only for the versions this class knows (1 and 2): with the one fixed
+ * bit gone, an unknown version would let too much else through.
  */
 public final class QuicPackets {
   /** RFC 9000 §14.1: the smallest datagram a client's Initial travels in. */
@@ -30,7 +35,8 @@ public final class QuicPackets {
   public static final int QUIC_V1 = 0x00000001;
   /** RFC 9369 §3.1: QUIC version 2. */
   public static final int QUIC_V2 = 0x6b3343cf;
-  private static final int HEADER_FORM_AND_FIXED_BITS = 0xC0;
+  private static final int HEADER_FORM_BIT = 0x80;
+  private static final int FIXED_BIT = 0x40;
   private static final int VERSION_OFFSET = 1;
   private static final int DCID_LENGTH_OFFSET = 5;
   private static final int INITIAL_V1 = 0b00;
@@ -46,11 +52,15 @@ public final class QuicPackets {
       return false;
     }
     int first = buffer.getUnsignedByte(offset);
-    if ((first & HEADER_FORM_AND_FIXED_BITS) != HEADER_FORM_AND_FIXED_BITS) {
+    if ((first & HEADER_FORM_BIT) == 0) {
       return false;
     }
     int version = buffer.getInt(offset + VERSION_OFFSET);
-    if (version == 0 || buffer.getUnsignedByte(offset + DCID_LENGTH_OFFSET) > MAX_CONNECTION_ID_BYTES) {
+    boolean greased = (first & FIXED_BIT) == 0;
+    if (version == 0 || greased && version != QUIC_V1 && version != QUIC_V2) {
+      return false;
+    }
+    if (buffer.getUnsignedByte(offset + DCID_LENGTH_OFFSET) > MAX_CONNECTION_ID_BYTES) {
       return false;
     }
     return isInitial(first, version);

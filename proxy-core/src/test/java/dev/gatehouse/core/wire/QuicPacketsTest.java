@@ -33,12 +33,20 @@ class QuicPacketsTest {
   }
 
   @Test
+  void recognisesInitialsWithTheQuicBitGreased() {
+    // RFC 9287 §3.1: a client may clear the Fixed Bit in Initials to a server it remembers
+    assertTrue(initial(longHeader(0x83, 0x00000001, 8, 1200)), "v1 Initial, fixed bit clear");
+    assertTrue(initial(longHeader(0x93, 0x6b3343cf, 8, 1200)), "v2 Initial, fixed bit clear");
+    assertFalse(initial(longHeader(0xA3, 0x00000001, 8, 1200)), "v1 Handshake, fixed bit clear");
+  }
+
+  @Test
   void refusesWhatIsNotAClientInitial() {
     assertFalse(initial(longHeader(0xE3, 0x00000001, 8, 1200)), "v1 Handshake (type 0b10)");
     assertFalse(initial(longHeader(0xC3, 0x6b3343cf, 8, 1200)), "type 0b00 is Retry in v2");
     assertFalse(initial(longHeader(0xC3, 0x00000000, 8, 1200)), "Version Negotiation");
     assertFalse(initial(longHeader(0x43, 0x00000001, 8, 1200)), "short header");
-    assertFalse(initial(longHeader(0x83, 0x00000001, 8, 1200)), "fixed bit clear");
+    assertFalse(initial(longHeader(0x83, 0x1a2a3a4a, 8, 1200)), "fixed bit clear in an unknown version");
     assertFalse(initial(longHeader(0xC3, 0x00000001, 21, 1200)), "connection ID over 20 bytes");
     assertFalse(initial(longHeader(0xC3, 0x00000001, 8, 1199)), "under 1200 bytes (RFC 9000 §14.1)");
   }
