@@ -32,6 +32,15 @@ public final class FlowTable {
     flows.put(key, flow);
   }
 
+  /**
+   * Puts {@code next} in the place of {@code flow}, if that is still the one under
+   * {@code key}: a flow that becomes another kind once decided hands its key over.
+   */
+  public void replace(FlowKey key, Flow flow, Flow next) {
+    assert owner.inEventLoop() : "flow table touched off its loop";
+    flows.replace(key, flow, next);
+  }
+
   /** Forgets {@code flow}, if it is still the one under {@code key}. */
   public void remove(FlowKey key, Flow flow) {
     assert owner.inEventLoop() : "flow table touched off its loop";

@@ -15,6 +15,7 @@ import dev.gatehouse.core.log.CloseReason;
 import dev.gatehouse.core.policy.FlowDescription;
 import dev.gatehouse.core.policy.Policies;
 import dev.gatehouse.core.policy.PolicyAction;
+import dev.gatehouse.core.policy.PolicySet;
 import dev.gatehouse.core.tunnel.TunnelContext;
 import dev.gatehouse.core.wire.IpPacket;
 import dev.gatehouse.core.wire.QuicPackets;
@@ -58,13 +59,10 @@ public final class UdpEngine implements FlowEngine {
       loop.drop(from, DropReason.FLOW_LIMIT);
       return null;
     }
-    // A datagram is all there is to inspect: every fact is known on the first one.
-    // TODO(#4): read the SNI of a QUIC Initial (RFC 9001 §5.2 keys derive from its DCID).
     int payloadOffset = first.payloadOffset() + UdpDatagram.HEADER_LENGTH_BYTES;
     int payloadBytes = first.payloadLengthBytes() - UdpDatagram.HEADER_LENGTH_BYTES;
     DetectedProtocol protocol = DatagramInspector.inspect(first.buffer(), payloadOffset, payloadBytes);
     FlowDescription description = key.describe(from);
-    description.inspected(protocol.logName(), "", "");
 
     if (settings.blockQuic() && key.destinationPort() == QUIC_PORT
         && QuicPackets.isClientInitial(first.buffer(), payloadOffset, payloadBytes)) {
@@ -74,17 +72,44 @@ public final class UdpEngine implements FlowEngine {
       return new DiscardFlow(key, from, loop, activityLog, account, DropReason.QUIC_BLOCKED,
           CloseReason.POLICY_BLOCKED, DiscardFlow.LINGER, this::sessionEnded);
     }
-    Admission admission = Admission.decide(policies.current(), key, description);
-    admission.account().detectedProtocol(protocol == DetectedProtocol.NONE ? null : protocol.logName());
+    PolicySet set = policies.current();
+    if (protocol == DetectedProtocol.QUIC && set.needsInspection()) {
+      // The SNI is in the ClientHello the client's Initials carry, perhaps over several
+      // datagrams: a policy that reads it may have to wait for more of them.
+      Admission admission = Admission.decide(set, key, description);
+      if (admission.verdict().isPending()) {
+        return new HeldQuicFlow(key, from, loop, this, admission, policies, this::sessionEnded);
+      }
+    }
+    // Otherwise one datagram is all there is to inspect: every fact is known on the first.
+    description.inspected(protocol.logName(), "", "");
+    return admitted(key, from, loop, Admission.decide(set, key, description), this::sessionEnded);
+  }
+
+  /**
+   * The flow a decided session becomes: one that discards what the client sends when
+   * blocked, else a session connected to the verdict's origin. Its {@code onEnd} gives back
+   * the session's place in the engine's bound.
+   */
+  Flow admitted(FlowKey key, TunnelContext from, FlowLoop loop, Admission admission, Runnable onEnd) {
+    String detected = admission.description().detectedProtocol();
+    admission.account().detectedProtocol(detected == null || detected.isEmpty() ? null : detected);
+    String sni = admission.description().sniHost();
+    admission.account().sni(sni == null || sni.isEmpty() ? null : sni);
     if (admission.blocks()) {
       return new DiscardFlow(key, from, loop, activityLog, admission.account(), DropReason.POLICY_BLOCKED,
-          CloseReason.POLICY_BLOCKED, DiscardFlow.LINGER, this::sessionEnded);
+          CloseReason.POLICY_BLOCKED, DiscardFlow.LINGER, onEnd);
     }
-    UdpSession session = new UdpSession(key, from, loop, settings, admission, activityLog, this::sessionEnded);
+    UdpSession session = new UdpSession(key, from, loop, settings, admission, activityLog, onEnd);
     if (!session.connect()) {
       return session.failed(activityLog);
     }
     return session;
+  }
+
+  /** The activity log, for a held flow that ends before it was decided. */
+  ActivityLog activityLog() {
+    return activityLog;
   }
 
   /** Sessions open now, over all loops. */

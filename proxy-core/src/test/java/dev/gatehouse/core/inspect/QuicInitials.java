@@ -1,5 +1,6 @@
 package dev.gatehouse.core.inspect;
 
+import dev.gatehouse.core.testing.HexResources;
 import dev.gatehouse.core.wire.QuicPackets;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -171,19 +172,6 @@ final class QuicInitials {
 
   /** A hex resource of this package: lines of hex digits, {@code #} comments skipped. */
   static byte[] hexResource(String name) {
-    try (InputStream in = QuicInitials.class.getResourceAsStream(name)) {
-      if (in == null) {
-        throw new IllegalStateException("no test resource " + name);
-      }
-      StringBuilder hex = new StringBuilder();
-      for (String line : new String(in.readAllBytes(), StandardCharsets.US_ASCII).split("\n")) {
-        if (!line.startsWith("#")) {
-          hex.append(line.strip());
-        }
-      }
-      return HexFormat.of().parseHex(hex);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return HexResources.read("/dev/gatehouse/core/inspect/" + name);
   }
 }

@@ -19,6 +19,7 @@ import dev.gatehouse.core.policy.PolicyAction;
 import dev.gatehouse.core.policy.PolicySet;
 import dev.gatehouse.core.policy.expr.Expression;
 import dev.gatehouse.core.testing.FlowTestKit;
+import dev.gatehouse.core.testing.HexResources;
 import dev.gatehouse.core.testing.FlowTestKit.RecordingActivityLog;
 import dev.gatehouse.core.testing.FlowTestKit.RecordingReturnPath;
 import dev.gatehouse.core.wire.PacketWriter;
@@ -161,6 +162,45 @@ class UdpPolicyTest {
     assertEquals(3, ends.getFirst().packetsSent());
     assertEquals(3, drops.forTunnel(TUNNEL.name(), DropReason.ORIGIN_UNAVAILABLE));
     assertTrue(returnPath.nothingWithin(100));
+  }
+
+  /** RFC 9001 Appendix A.2: a real client Initial whose ClientHello names example.com. */
+  private static final byte[] RFC9001_INITIAL = HexResources.read("/dev/gatehouse/core/inspect/rfc9001-a2-client-initial.hex");
+
+  @Test
+  void aQuicSniBlockDecryptsTheInitialAndSendsNothingToTheOrigin() throws Exception {
+    try (DatagramSocket origin = new DatagramSocket(new InetSocketAddress(loopback, 0))) {
+      origin.setSoTimeout(300);
+      start(Policy.of("no-example", Expression.compile("net.sni.host == \"example.com\""), PolicyAction.BLOCK));
+      send(origin.getLocalPort(), RFC9001_INITIAL);
+      send(origin.getLocalPort(), RFC9001_INITIAL);
+      assertThrows(SocketTimeoutException.class, () -> origin.receive(new DatagramPacket(new byte[1500], 1500)));
+
+      dispatcher.close();
+      ActivityRecord record = activityLog.awaitEnd(Duration.ofSeconds(5));
+      assertEquals(CloseReason.POLICY_BLOCKED, record.closeReason());
+      assertEquals("no-example", record.policyName());
+      assertEquals("example.com", record.sni());
+      assertEquals("quic", record.detectedProtocol());
+      assertEquals(2, record.packetsSent());
+    }
+  }
+
+  @Test
+  void aQuicFlowAnSniRuleDoesNotMatchReachesTheOriginWithItsHeldInitial() throws Exception {
+    try (DatagramSocket origin = new DatagramSocket(new InetSocketAddress(loopback, 0))) {
+      origin.setSoTimeout(5_000);
+      start(Policy.of("no-other", Expression.compile("net.sni.host == \"other.example\""), PolicyAction.BLOCK));
+      send(origin.getLocalPort(), RFC9001_INITIAL);
+      DatagramPacket received = new DatagramPacket(new byte[1500], 1500);
+      origin.receive(received);
+      assertArrayEquals(RFC9001_INITIAL, Arrays.copyOf(received.getData(), received.getLength()));
+
+      dispatcher.close();
+      ActivityRecord record = activityLog.awaitEnd(Duration.ofSeconds(5));
+      assertEquals("allow", record.policyAction());
+      assertEquals("example.com", record.sni());
+    }
   }
 
   private void send(int port, byte[] payload) {
