@@ -27,6 +27,7 @@ public final class PolicySet {
   private final Verdict[] verdicts;
   private final Verdict byDefault;
   private final PolicyIndex index;
+  private final int[] everyRule; // in the index's candidate form: the count, then every id
   private final boolean needsInspection;
   private final boolean appliesToEstablished;
 
@@ -34,6 +35,11 @@ public final class PolicySet {
     this.policies = policies.toArray(Policy[]::new);
     this.verdicts = policies.stream().map(Verdict::of).toArray(Verdict[]::new);
     this.byDefault = Verdict.byDefault(defaultAction);
+    this.everyRule = new int[policies.size() + 1];
+    everyRule[0] = policies.size();
+    for (int id = 0; id < policies.size(); id++) {
+      everyRule[id + 1] = id;
+    }
     this.index = new PolicyIndex(policies.stream().map(p -> p.traffic().destinationGuard()).toList());
     this.needsInspection = policies.stream().anyMatch(p -> p.traffic().needsInspection());
     this.appliesToEstablished = policies.stream().anyMatch(Policy::established);
@@ -74,21 +80,9 @@ public final class PolicySet {
     InetAddress destination = facts.dstIp();
     int port = facts.dstPort();
     if (destination == null || port == FlowFacts.UNKNOWN_PORT) {
-      return walkLinearly(facts, finalPoint); // the index files rules by destination
+      return walk(everyRule, facts, finalPoint); // the index files rules by destination
     }
-    int[] candidates = index.candidates(destination, port);
-    int count = candidates[0];
-    for (int i = 1; i <= count; i++) {
-      int id = candidates[i];
-      Outcome outcome = policies[id].traffic().evaluate(facts);
-      if (outcome == Outcome.MATCH) {
-        return verdicts[id];
-      }
-      if (outcome == Outcome.UNKNOWN && !finalPoint) {
-        return Verdict.PENDING;
-      }
-    }
-    return byDefault;
+    return walk(index.candidates(destination, port), facts, finalPoint);
   }
 
   /**
@@ -96,11 +90,14 @@ public final class PolicySet {
    * must always agree with, and the baseline its benchmark is measured against.
    */
   public Verdict decideLinearly(FlowFacts facts) {
-    return walkLinearly(facts, false);
+    return walk(everyRule, facts, false);
   }
 
-  private Verdict walkLinearly(FlowFacts facts, boolean finalPoint) {
-    for (int id = 0; id < policies.length; id++) {
+  /** Walks the rules {@code candidates} names (its count first, then ids, ascending). */
+  private Verdict walk(int[] candidates, FlowFacts facts, boolean finalPoint) {
+    int count = candidates[0];
+    for (int i = 1; i <= count; i++) {
+      int id = candidates[i];
       Outcome outcome = policies[id].traffic().evaluate(facts);
       if (outcome == Outcome.MATCH) {
         return verdicts[id];
