@@ -79,10 +79,15 @@ public final class RouterTopology implements AutoCloseable {
 
   /** The origin host (nginx, iperf3, UDP echo) at {@link #ORIGIN_HOST}; not started. */
   public static GenericContainer<?> originHost(Network originNet) {
+    return originHost(originNet, ORIGIN_HOST, ORIGIN_HOST_V6);
+  }
+
+  /** An origin host like {@link #originHost(Network)} at other addresses; not started. */
+  public static GenericContainer<?> originHost(Network originNet, String address, String addressV6) {
     return new GenericContainer<>(TestImages.ORIGIN)
         .withNetwork(originNet)
         .withCreateContainerCmdModifier(cmd -> {
-          cmd.withIpv4Address(ORIGIN_HOST).withIpv6Address(ORIGIN_HOST_V6);
+          cmd.withIpv4Address(address).withIpv6Address(addressV6);
           // NET_ADMIN: tests make the origin silent on a port with nftables.
           cmd.getHostConfig().withCapAdd(Capability.NET_ADMIN);
         })

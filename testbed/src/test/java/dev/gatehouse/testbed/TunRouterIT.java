@@ -1,5 +1,9 @@
 package dev.gatehouse.testbed;
 
+import static dev.gatehouse.testbed.Hosts.elapsedMillis;
+import static dev.gatehouse.testbed.Hosts.sh;
+import static dev.gatehouse.testbed.Hosts.sha256;
+import static dev.gatehouse.testbed.Hosts.timed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,8 +12,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.containers.Container.ExecResult;
-import org.testcontainers.containers.GenericContainer;
-import org.testcontainers.containers.output.OutputFrame;
 
 /**
  * Real Linux clients at a site, routed through the appliance's TUN ingress to real origins
@@ -215,47 +217,11 @@ class TunRouterIT {
     throw new AssertionError("the origin never finished receiving " + received);
   }
 
-  private static String sha256(GenericContainer<?> host, String file) throws Exception {
-    ExecResult sum = sh(host, "sha256sum " + file);
-    assertEquals(0, sum.getExitCode(), sum.getStderr());
-    return sum.getStdout().split(" ")[0];
-  }
-
-  /** Runs {@code command} in a shell and prints {@code rc=N ms=M} after it on stdout. */
-  private static ExecResult timed(GenericContainer<?> host, String command) throws Exception {
-    return sh(host, "start=$(date +%s%N); " + command + "; rc=$?; end=$(date +%s%N);"
-        + " echo; echo rc=$rc ms=$(( (end - start) / 1000000 ))");
-  }
-
-  private static long elapsedMillis(ExecResult timed) {
-    String out = timed.getStdout();
-    return Long.parseLong(out.substring(out.lastIndexOf("ms=") + 3).trim());
-  }
-
-  private static ExecResult sh(GenericContainer<?> host, String command) throws Exception {
-    return host.execInContainer("sh", "-c", command);
-  }
-
-  /** Waits for an activity record (a line on the appliance's stdout) holding every marker. */
   private static String awaitRecord(String... markers) throws InterruptedException {
     return awaitRecord(Duration.ofSeconds(10), markers);
   }
 
   private static String awaitRecord(Duration timeout, String... markers) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      for (String line : topology.appliance.getLogs(OutputFrame.OutputType.STDOUT).split("\n")) {
-        boolean all = true;
-        for (String marker : markers) {
-          all &= line.contains(marker);
-        }
-        if (all) {
-          return line;
-        }
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("no activity record with " + String.join(" and ", markers)
-        + "; appliance output:\n" + topology.appliance.getLogs());
+    return Hosts.awaitRecord(topology.appliance, timeout, markers);
   }
 }
