@@ -1,13 +1,18 @@
 package dev.gatehouse.testbed.quic;
 
+import com.github.dockerjava.api.model.AccessMode;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Volume;
 import java.io.File;
+import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
-import org.testcontainers.containers.BindMode;
 import org.testcontainers.containers.GenericContainer;
 
 /**
@@ -19,6 +24,10 @@ import org.testcontainers.containers.GenericContainer;
  *
  * <p>Mounts can only be added before a container starts: {@link #mountInto} it first, then
  * run {@link #command} as its command ({@code withCommand}) or with {@code execInContainer}.
+ * The mounts are added to the container's create command rather than through
+ * {@code withFileSystemBind}: for those, Testcontainers first checks that mounting works by
+ * pulling a tiny image from a registry, which this machine cannot reach, and spends minutes
+ * retrying before it goes on anyway.
  *
  * <pre>
  * ContainerJava java = ContainerJava.withNetty(Http3Probe.class);
@@ -30,7 +39,8 @@ import org.testcontainers.containers.GenericContainer;
 public final class ContainerJava {
   /**
    * Arguments for the JVM inside: Netty's native QUIC library loads without the JDK's
-   * restricted-method warning, and buffers are leak-checked as in every test JVM.
+   * restricted-method warning, and Netty tracks every buffer as in the test JVMs (its leak
+   * reports land in the container's output).
    */
   private static final List<String> JVM_OPTIONS = List.of(
       "--enable-native-access=ALL-UNNAMED", "-Dio.netty.leakDetection.level=paranoid");
@@ -70,11 +80,32 @@ public final class ContainerJava {
     if (container.getContainerId() != null) {
       throw new IllegalStateException("mounts must be added before the container starts");
     }
-    container.withFileSystemBind(javaHome.toString(), javaHome.toString(), BindMode.READ_ONLY);
-    for (Path entry : classpath) {
-      container.withFileSystemBind(entry.toString(), entry.toString(), BindMode.READ_ONLY);
-    }
+    List<Bind> binds = binds();
+    container.withCreateContainerCmdModifier(create -> {
+      HostConfig host = create.getHostConfig();
+      List<Bind> all = new ArrayList<>();
+      if (host.getBinds() != null) {
+        all.addAll(List.of(host.getBinds()));
+      }
+      all.addAll(binds);
+      host.withBinds(all);
+    });
     return container;
+  }
+
+  /**
+   * The read-only mounts {@link #mountInto} adds, each at its host path: the JDK, the trust
+   * store it links to when that lies outside it (Debian's packaging does so), and each class
+   * path entry.
+   */
+  public List<Bind> binds() {
+    List<Path> paths = new ArrayList<>();
+    paths.add(javaHome);
+    trustStoreOutsideJavaHome().ifPresent(paths::add);
+    paths.addAll(classpath);
+    return paths.stream()
+        .map(path -> new Bind(path.toString(), new Volume(path.toString()), AccessMode.ro))
+        .toList();
   }
 
   /** The command that runs the main class with {@code args}, inside or outside a container. */
@@ -89,14 +120,25 @@ public final class ContainerJava {
     return command.toArray(String[]::new);
   }
 
-  /** The class path entries the command names, each also a mount. */
+  /** The class path entries the command names, each also mounted. */
   public List<Path> classpath() {
     return classpath;
   }
 
-  /** The JDK the command runs, also a mount. */
+  /** The JDK the command runs, also mounted. */
   public Path javaHome() {
     return javaHome;
+  }
+
+  private Optional<Path> trustStoreOutsideJavaHome() {
+    Path trustStore = javaHome.resolve("lib").resolve("security").resolve("cacerts");
+    try {
+      Path real = trustStore.toRealPath();
+      return real.startsWith(javaHome.toRealPath()) ? Optional.empty() : Optional.of(real);
+    } catch (IOException e) {
+      // no trust store at all: the JDK's default trust fails on both sides alike
+      return Optional.empty();
+    }
   }
 
   private static Path hostJavaHome() {
