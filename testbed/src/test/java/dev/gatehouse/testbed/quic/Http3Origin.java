@@ -131,7 +131,8 @@ public final class Http3Origin implements AutoCloseable {
         log(log, "listening proto=h2 tcp=" + tcp.localAddress());
       }
       return new Http3Origin(group, udp, tcp);
-    } catch (InterruptedException | SSLException | RuntimeException e) {
+    } catch (Exception e) {
+      // Netty's sync() also throws a bind's IOException, undeclared: catch it as well
       group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       throw e;
     }

@@ -10,6 +10,7 @@ import io.netty.buffer.Unpooled;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -35,6 +36,7 @@ class Http3ProbeTest {
   private static final long H3_TIMEOUT_MILLIS = 1000;
   /** What a JVM and Netty's native library take to start, on top of the probe's bound. */
   private static final long STARTUP_ALLOWANCE_MILLIS = 5000;
+  private static final int PORT_PAIR_ATTEMPTS = 5;
   private static final Pattern H3_MILLIS = Pattern.compile(" h3-ms=(\\d+) ");
 
   @TempDir
@@ -77,8 +79,7 @@ class Http3ProbeTest {
 
   @Test
   void fallsBackToHttp2WhenNothingAnswersQuic() throws Exception {
-    int port = openBlackHole();
-    origin = startOrigin(port, true);
+    int port = startHttp2OriginBehindBlackHole();
 
     ProbeRun run = probe("--cacert", certificate.certificate().toString(), "--resolve", resolve(port),
         "--h3-timeout-ms", Long.toString(H3_TIMEOUT_MILLIS), url(port));
@@ -94,8 +95,7 @@ class Http3ProbeTest {
 
   @Test
   void exitsNonZeroWithinItsTimeoutWithH3OnlyWhenNothingAnswersQuic() throws Exception {
-    int port = openBlackHole();
-    origin = startOrigin(port, true);
+    int port = startHttp2OriginBehindBlackHole();
     String[] command = ContainerJava.withNetty(Http3Probe.class).command("--insecure", "--h3-only",
         "--resolve", resolve(port), "--h3-timeout-ms", Long.toString(H3_TIMEOUT_MILLIS), url(port));
 
@@ -134,10 +134,25 @@ class Http3ProbeTest {
     return Http3Origin.start(options, new PrintStream(originLog, true, StandardCharsets.UTF_8));
   }
 
-  /** A UDP port that receives and never answers, as when Gatehouse drops QUIC. */
-  private int openBlackHole() throws IOException {
-    blackHole = DatagramChannel.open().bind(new InetSocketAddress(LOOPBACK, 0));
-    return ((InetSocketAddress) blackHole.getLocalAddress()).getPort();
+  /**
+   * An HTTP/2 origin on a TCP port whose UDP twin receives and never answers, as when
+   * Gatehouse drops QUIC. The kernel picks the UDP port; the TCP port of that number is
+   * most often free, and another pair is tried when it is not.
+   */
+  private int startHttp2OriginBehindBlackHole() throws Exception {
+    for (int attempt = 1; ; attempt++) {
+      blackHole = DatagramChannel.open().bind(new InetSocketAddress(LOOPBACK, 0));
+      int port = ((InetSocketAddress) blackHole.getLocalAddress()).getPort();
+      try {
+        origin = startOrigin(port, true);
+        return port;
+      } catch (BindException e) {
+        blackHole.close();
+        if (attempt == PORT_PAIR_ATTEMPTS) {
+          throw e;
+        }
+      }
+    }
   }
 
   /** Reads what reached the black hole as Gatehouse's inspector does. */
