@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.testcontainers.containers.Container.ExecResult;
 import org.testcontainers.containers.GenericContainer;
 
 /**
@@ -59,16 +58,20 @@ final class Capture {
 
   /** Stops tcpdump and returns the TCP packets it captured, in order. */
   List<TcpPacket> stop() throws Exception {
-    Hosts.sh(host, "pkill -INT -f 'tcpdump.*" + file + "'; while pgrep -f 'tcpdump.*" + file + "' >/dev/null;"
-        + " do sleep 0.05; done");
-    ExecResult read = Hosts.sh(host, "cat " + file + ".txt");
     List<TcpPacket> packets = new ArrayList<>();
-    for (String line : read.getStdout().split("\n")) {
+    for (String line : lines()) {
       Matcher m = TCP_LINE.matcher(line);
       if (m.find()) {
         packets.add(new TcpPacket(m.group(1), m.group(2), m.group(3), Integer.parseInt(m.group(4))));
       }
     }
     return packets;
+  }
+
+  /** Stops tcpdump and returns every packet it captured as its one-line summary, in order. */
+  List<String> lines() throws Exception {
+    Hosts.sh(host, "pkill -INT -f 'tcpdump.*" + file + "'; while pgrep -f 'tcpdump.*" + file + "' >/dev/null;"
+        + " do sleep 0.05; done");
+    return Hosts.sh(host, "cat " + file + ".txt").getStdout().lines().filter(l -> !l.isBlank()).toList();
   }
 }
