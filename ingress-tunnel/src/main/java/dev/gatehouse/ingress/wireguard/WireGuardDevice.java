@@ -505,11 +505,22 @@ public final class WireGuardDevice {
         return SendResult.SENT;
       }
       enqueue(peer, innerPacket.retain());
-      initiate(peer, nowNanos, false);
+      if (!awaitingConfirmation(peer, nowNanos)) {
+        initiate(peer, nowNanos, false);
+      }
       return SendResult.QUEUED;
     } finally {
       innerPacket.release();
     }
+  }
+
+  /**
+   * True while we answered an initiation less than REKEY-TIMEOUT ago: the initiator's first
+   * transport message is due any moment and confirms our "next" keypair (§5.4.5); a
+   * handshake of our own now would only replace the session it is about to confirm.
+   */
+  private static boolean awaitingConfirmation(WireGuardPeer peer, long nowNanos) {
+    return peer.next != null && peer.next.ageNanos(nowNanos) < REKEY_TIMEOUT_NANOS;
   }
 
   private void rekeyOnSendIfDue(WireGuardPeer peer, Keypair keypair, long nowNanos) {
