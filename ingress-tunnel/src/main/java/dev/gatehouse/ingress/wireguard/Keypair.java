@@ -10,6 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Thread-safety: the ciphers are confined to the device's thread. The send counter and
  * the replay window are the two pieces that may later be shared by threads that encrypt or
  * decrypt in parallel: an {@link AtomicLong} and a locked {@link ReplayWindow}.
+ * TODO(#5): parallel crypto also needs a cipher per thread (a JDK {@code Cipher} is not
+ * thread-safe); today both ciphers belong to the device's thread.
  */
 final class Keypair {
   final ChaChaPoly sender;

@@ -146,6 +146,8 @@ public final class ChaChaPoly {
     }
   }
 
+  // TODO(#5): the JDK takes the nonce only as an IvParameterSpec, which copies it: two
+  // small objects per packet; measure before working around it
   private IvParameterSpec nonceSpec(long counter) {
     // whitepaper §5.4: 32 bits of zeros followed by the 64-bit little-endian counter
     for (int i = 0; i < 8; i++) {
