@@ -90,6 +90,8 @@ public final class WireGuardTunnelProvider implements TunnelProvider {
     }
     // TODO(#5): refuse a peer whose public key is the interface's own (wg(8) drops such a
     // peer); that needs X25519 from the engine to derive the public key.
+    // TODO(#5): refuse two wireguard tunnels on one listen address and port; a provider
+    // sees one tunnel at a time, so the check belongs where the whole list is read.
     WireGuardSettings wireGuard = new WireGuardSettings(privateKey.get(), listenPort.get(),
         listenAddress.get(), addresses.get(), peers.get());
     return Optional.of(new WireGuardTunnelPlan(context, wireGuard));
