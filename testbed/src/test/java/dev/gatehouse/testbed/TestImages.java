@@ -23,6 +23,7 @@ public final class TestImages {
   public static final String HAPROXY = "gatehouse/haproxy:test";
 
   private static volatile boolean built;
+  private static volatile boolean siteBuilt;
 
   private TestImages() {}
 
@@ -31,14 +32,7 @@ public final class TestImages {
     if (built) {
       return;
     }
-    if (!DockerClientFactory.instance().isDockerAvailable()) {
-      throw new IllegalStateException("no Docker engine: run scripts/provision (scripts/test does) first");
-    }
-    try {
-      DockerClientFactory.instance().client().inspectImageCmd(BASE).exec();
-    } catch (RuntimeException e) {
-      throw new IllegalStateException("image " + BASE + " is missing: run scripts/provision first", e);
-    }
+    requireBase();
     try {
       buildAppliance();
     } catch (IOException e) {
@@ -49,8 +43,36 @@ public final class TestImages {
     }
     // deleteOnExit=false keeps the image (and its layers) for the next run.
     new ImageFromDockerfile(ORIGIN, false).withFileFromPath(".", resource("origin")).get();
-    new ImageFromDockerfile(SITE, false).withFileFromPath(".", resource("site")).get();
+    buildSite();
     built = true;
+  }
+
+  /**
+   * Builds only the site image, for tests whose every host is a site (two WireGuard peers,
+   * say): they need not wait for the appliance image, nor replace it.
+   */
+  public static synchronized void ensureSiteBuilt() {
+    if (built || siteBuilt) {
+      return;
+    }
+    requireBase();
+    buildSite();
+  }
+
+  private static void requireBase() {
+    if (!DockerClientFactory.instance().isDockerAvailable()) {
+      throw new IllegalStateException("no Docker engine: run scripts/provision (scripts/test does) first");
+    }
+    try {
+      DockerClientFactory.instance().client().inspectImageCmd(BASE).exec();
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("image " + BASE + " is missing: run scripts/provision first", e);
+    }
+  }
+
+  private static void buildSite() {
+    new ImageFromDockerfile(SITE, false).withFileFromPath(".", resource("site")).get();
+    siteBuilt = true;
   }
 
   /** Builds the baseline peers' images too; only benchmarks need them. */

@@ -1,0 +1,61 @@
+package dev.gatehouse.testbed;
+
+import java.util.List;
+import org.testcontainers.containers.Container.ExecResult;
+import org.testcontainers.containers.GenericContainer;
+
+/**
+ * A tshark capture on a test host, decoded afterwards by tshark itself: an independent
+ * reading of what crossed the wire. Start it, make the traffic, {@link #stop()}, then
+ * {@link #decode} the file with the dissectors a test names.
+ */
+final class Tshark {
+  private static final long READY_TIMEOUT_NANOS = 10_000_000_000L;
+  private static final long STOP_TIMEOUT_NANOS = 10_000_000_000L;
+
+  private final GenericContainer<?> host;
+  private final String file;
+
+  private Tshark(GenericContainer<?> host, String name) {
+    this.host = host;
+    this.file = "/tmp/tshark-" + name;
+  }
+
+  /** Captures on every interface of {@code host} with a pcap {@code filter}; returns once it captures. */
+  static Tshark start(GenericContainer<?> host, String name, String filter) throws Exception {
+    Tshark capture = new Tshark(host, name);
+    Hosts.sh(host, "rm -f " + capture.file + ".*; tshark -i any -f '" + filter + "' -w " + capture.file
+        + ".pcap > /dev/null 2> " + capture.file + ".err & echo $! > " + capture.file + ".pid");
+    capture.await("Capturing on", READY_TIMEOUT_NANOS, "tshark did not start");
+    return capture;
+  }
+
+  /** Stops the capture; tshark writes what it holds and says how many packets it saw. */
+  void stop() throws Exception {
+    Hosts.sh(host, "kill -INT $(cat " + file + ".pid)");
+    await("captured", STOP_TIMEOUT_NANOS, "tshark did not stop");
+  }
+
+  /** The capture's one-line summaries, decoded with tshark's {@code -d} rules such as {@code udp.port==51820,wg}. */
+  List<String> decode(String... decodeAs) throws Exception {
+    StringBuilder command = new StringBuilder("tshark -n -r " + file + ".pcap");
+    for (String rule : decodeAs) {
+      command.append(" -d '").append(rule).append('\'');
+    }
+    ExecResult decoded = Hosts.sh(host, command + " 2>/dev/null");
+    if (decoded.getExitCode() != 0) {
+      throw new AssertionError("tshark could not read " + file + ".pcap: " + decoded.getStderr());
+    }
+    return decoded.getStdout().lines().toList();
+  }
+
+  private void await(String marker, long timeoutNanos, String failure) throws Exception {
+    long deadline = System.nanoTime() + timeoutNanos;
+    while (!Hosts.sh(host, "cat " + file + ".err").getStdout().contains(marker)) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(failure + ": " + Hosts.sh(host, "cat " + file + ".err").getStdout());
+      }
+      Thread.sleep(50);
+    }
+  }
+}
