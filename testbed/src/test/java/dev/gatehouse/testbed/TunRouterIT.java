@@ -136,9 +136,11 @@ class TunRouterIT {
     Thread.sleep(300);
     // A client's QUIC v1 Initial: long header, type Initial, version 1, DCID length 8,
     // padded to 1200 bytes (RFC 9000 §17.2.2, §14.1).
-    String initial = "{ printf '\\303\\000\\000\\000\\001\\010'; head -c 1194 /dev/zero; }";
+    // Written to a file first: socat sends what one read(2) returns as one datagram, and a
+    // pipe fed by two writers may hand it the header and the padding apart.
+    sh(topology.site, "{ printf '\\303\\000\\000\\000\\001\\010'; head -c 1194 /dev/zero; } > /tmp/initial.bin");
     for (int i = 0; i < 2; i++) {
-      sh(topology.site, initial + " | socat -u - UDP:" + ORIGIN + ":443,sourceport=44300");
+      sh(topology.site, "socat -u OPEN:/tmp/initial.bin UDP:" + ORIGIN + ":443,sourceport=44300");
     }
     // Other UDP to 443 is not QUIC and goes through: it shows the origin was listening.
     sh(topology.site, "echo not-quic | socat -u - UDP:" + ORIGIN + ":443,sourceport=44301");
