@@ -26,7 +26,8 @@ final class Tshark {
     Tshark capture = new Tshark(host, name);
     Hosts.sh(host, "rm -f " + capture.file + ".*; tshark -i any -f '" + filter + "' -w " + capture.file
         + ".pcap > /dev/null 2> " + capture.file + ".err & echo $! > " + capture.file + ".pid");
-    capture.await("Capturing on", READY_TIMEOUT_NANOS, "tshark did not start");
+    // tshark says "Capturing on" before dumpcap captures; "Capture started." comes after.
+    capture.await("Capture started.", READY_TIMEOUT_NANOS, "tshark did not start");
     return capture;
   }
 

@@ -6,6 +6,7 @@ import dev.gatehouse.core.config.IpPrefix;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -98,7 +99,11 @@ public final class WireGuardSite {
           cmd.withIpv4Address(address).withIpv6Address(addressV6);
           cmd.getHostConfig()
               .withCapAdd(Capability.NET_ADMIN)
-              .withDevices(Device.parse("/dev/net/tun"));
+              .withDevices(Device.parse("/dev/net/tun"))
+              // Docker turns IPv6 off on interfaces made later, such as wireguard-go's TUN
+              .withSysctls(Map.of(
+                  "net.ipv6.conf.all.disable_ipv6", "0",
+                  "net.ipv6.conf.default.disable_ipv6", "0"));
         });
   }
 

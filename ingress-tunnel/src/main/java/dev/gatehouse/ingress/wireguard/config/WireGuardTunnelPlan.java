@@ -3,6 +3,7 @@ package dev.gatehouse.ingress.wireguard.config;
 import dev.gatehouse.core.tunnel.Tunnel;
 import dev.gatehouse.core.tunnel.TunnelContext;
 import dev.gatehouse.core.tunnel.TunnelPlan;
+import dev.gatehouse.ingress.wireguard.WireGuardTunnel;
 import io.netty.channel.EventLoopGroup;
 import java.util.Objects;
 
@@ -19,15 +20,9 @@ public record WireGuardTunnelPlan(TunnelContext context, WireGuardSettings setti
     Objects.requireNonNull(settings, "settings");
   }
 
-  /**
-   * Not yet: the protocol engine that would run this plan is being written (issue #5), and
-   * until it is, the provider is not registered, so no configuration reaches here.
-   */
+  /** Creates the tunnel, closed; its socket and device will live on one of {@code loops}. */
   @Override
   public Tunnel create(EventLoopGroup loops) {
-    // TODO(#5): create the WireGuard tunnel from the engine once it exists, and register
-    // WireGuardTunnelProvider in META-INF/services.
-    throw new UnsupportedOperationException("tunnel " + context.name()
-        + ": type wireguard is read and validated, but this build cannot run it yet (issue #5)");
+    return new WireGuardTunnel(context, settings, loops);
   }
 }

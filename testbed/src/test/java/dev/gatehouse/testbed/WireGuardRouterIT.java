@@ -1,0 +1,234 @@
+package dev.gatehouse.testbed;
+
+import static dev.gatehouse.testbed.Hosts.sh;
+import static dev.gatehouse.testbed.Hosts.sha256;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gatehouse.testbed.WireGuardSite.Peer;
+import dev.gatehouse.testbed.WireGuardSite.PeerStatus;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.testcontainers.containers.Container.ExecResult;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.Network;
+
+/**
+ * A site router running Debian's {@code wireguard-go} attaches to the appliance over
+ * WireGuard; its clients reach real origins through Gatehouse, which terminates the tunnel
+ * in user space and every flow in it.
+ *
+ * <pre>
+ *   site 198.18.10.10 --(UDP 51820)--> appliance 198.18.10.2 ... appliance 198.18.20.2 --> origin 198.18.20.10
+ *   wg 198.18.52.2/24, 2001:2:0:52::2/64: routes 198.18.20.0/24 and 2001:2:0:20::/64 into the tunnel
+ * </pre>
+ */
+class WireGuardRouterIT {
+  private static final String ORIGIN = RouterTopology.ORIGIN_HOST;
+  private static final String ORIGIN_V6 = RouterTopology.ORIGIN_HOST_V6;
+  private static final String APPLIANCE = RouterTopology.APPLIANCE_SITE_SIDE;
+  private static final int WG_PORT = 51820;
+  private static final int SITE_WG_PORT = 51830;
+  private static final String SITE_INNER = "198.18.52.2";
+  private static final String SITE_INNER_V6 = "2001:2:0:52::2";
+  private static final int MTU_BYTES = 1420;
+
+  private static Network siteNet;
+  private static Network originNet;
+  private static GenericContainer<?> site;
+  private static GenericContainer<?> appliance;
+  private static GenericContainer<?> origin;
+  private static WireGuardSite siteWg;
+  private static String appliancePublicKey;
+
+  @BeforeAll
+  static void start() throws Exception {
+    TestImages.ensureBuilt();
+    siteNet = RouterTopology.subnet(RouterTopology.SITE_SUBNET, RouterTopology.SITE_SUBNET_V6);
+    originNet = RouterTopology.subnet(RouterTopology.ORIGIN_SUBNET, RouterTopology.ORIGIN_SUBNET_V6);
+    origin = RouterTopology.originHost(originNet);
+    site = WireGuardSite.peerHost(siteNet, RouterTopology.SITE_HOST, RouterTopology.SITE_HOST_V6);
+    origin.start();
+    site.start();
+
+    // The appliance's key is made as an operator makes it, with wg genkey.
+    siteWg = WireGuardSite.create(site);
+    String privateKey = RouterTopology.run(site, "wg", "genkey").getStdout().trim();
+    appliancePublicKey = RouterTopology.run(site, "sh", "-c", "echo " + privateKey + " | wg pubkey").getStdout().trim();
+    appliance = RouterTopology.applianceHost(siteNet, config(privateKey, siteWg.publicKey()));
+    appliance.start();
+    RouterTopology.join(appliance, originNet, RouterTopology.APPLIANCE_ORIGIN_SIDE,
+        RouterTopology.APPLIANCE_ORIGIN_SIDE_V6);
+
+    siteWg.up(SITE_WG_PORT, MTU_BYTES, List.of(SITE_INNER + "/24", SITE_INNER_V6 + "/64"),
+        List.of(new Peer(appliancePublicKey, Optional.empty(), Optional.of(APPLIANCE + ":" + WG_PORT),
+            List.of(RouterTopology.ORIGIN_SUBNET, RouterTopology.ORIGIN_SUBNET_V6), 0)));
+  }
+
+  private static String config(String privateKey, String sitePublicKey) {
+    return """
+        admin: { listen: 0.0.0.0:9090 }
+        explicit-proxy: { enabled: false }
+        proxy:
+          udp: { idle-timeout: 2s }
+        tunnels:
+          - name: branch
+            type: wireguard
+            site: lyon
+            private-key: %s
+            listen-port: %d
+            address: 198.18.52.1/24
+            peers:
+              - name: lyon-router
+                public-key: %s
+                allowed-ips:
+                  - 198.18.52.0/24
+                  - 2001:2:0:52::/64
+        """.formatted(privateKey, WG_PORT, sitePublicKey);
+  }
+
+  @AfterAll
+  static void stop() {
+    for (GenericContainer<?> container : new GenericContainer<?>[] {site, appliance, origin}) {
+      if (container != null) {
+        container.stop();
+      }
+    }
+    for (Network network : new Network[] {siteNet, originNet}) {
+      if (network != null) {
+        network.close();
+      }
+    }
+  }
+
+  @Test
+  void curlFetchesAPageThroughTheTunnel() throws Exception {
+    ExecResult curl = sh(site, "curl -sS --max-time 10 http://" + ORIGIN + "/");
+    assertEquals("gatehouse origin\n", curl.getStdout(), curl.getStderr() + siteWg.log());
+    ExecResult accessLog = sh(origin, "tail -n 1 /var/log/nginx/access.log");
+    assertTrue(accessLog.getStdout().startsWith(RouterTopology.APPLIANCE_ORIGIN_SIDE + " "), accessLog.getStdout());
+
+    String record = awaitRecord("\"TunnelType\":\"wireguard\"", "\"DestinationPort\":80",
+        "\"ConnectionCloseReason\":\"CLIENT_CLOSED\"");
+    assertTrue(record.contains("\"Tunnel\":\"branch\""), record);
+    assertTrue(record.contains("\"Site\":\"lyon\""), record);
+    assertTrue(record.contains("\"SourceIP\":\"" + SITE_INNER + "\""), record);
+
+    PeerStatus appliancePeer = siteWg.peer(appliancePublicKey);
+    assertTrue(appliancePeer.hasHandshake(), appliancePeer.toString());
+    assertEquals(Optional.of(APPLIANCE + ":" + WG_PORT), appliancePeer.endpoint());
+  }
+
+  @Test
+  void carriesIpv6UdpAndPing() throws Exception {
+    ExecResult curl6 = sh(site, "curl -sS -g --max-time 10 'http://[" + ORIGIN_V6 + "]/'");
+    assertEquals("gatehouse origin\n", curl6.getStdout(), curl6.getStderr());
+    awaitRecord("\"TunnelType\":\"wireguard\"", "\"SourceIP\":\"" + SITE_INNER_V6 + "\"");
+
+    ExecResult echo = sh(site, "echo gatehouse-wg-udp | socat -t 3 - UDP:" + ORIGIN + ":7");
+    assertEquals("gatehouse-wg-udp\n", echo.getStdout(), echo.getStderr());
+    ExecResult ping = sh(site, "ping -n -c 3 -i 0.2 -W 2 " + ORIGIN);
+    assertTrue(ping.getStdout().contains("3 received"), ping.getStdout() + ping.getStderr());
+    ExecResult ping6 = sh(site, "ping -6 -n -c 3 -i 0.2 -W 2 " + ORIGIN_V6);
+    assertTrue(ping6.getStdout().contains("3 received"), ping6.getStdout() + ping6.getStderr());
+  }
+
+  @Test
+  void movesOneGibibyteByteExactBothWays() throws Exception {
+    sh(origin, "head -c 1073741824 /dev/urandom > /var/www/html/big.bin");
+    String originSum = sha256(origin, "/var/www/html/big.bin");
+    try {
+      ExecResult download = sh(site, "curl -sS --max-time 300 -o /tmp/big.bin http://" + ORIGIN + "/big.bin");
+      assertEquals(0, download.getExitCode(), download.getStderr());
+      assertEquals(originSum, sha256(site, "/tmp/big.bin"), "download");
+
+      sh(origin, "(socat -u TCP-LISTEN:9000,reuseaddr OPEN:/tmp/up.bin,creat,trunc"
+          + " && sha256sum /tmp/up.bin > /tmp/up.sha) > /dev/null 2>&1 &");
+      awaitShell(origin, "ss -Hltn 'sport = :9000' | grep -q 9000", Duration.ofSeconds(10));
+      ExecResult upload = sh(site, "socat -u OPEN:/tmp/big.bin TCP:" + ORIGIN + ":9000");
+      assertEquals(0, upload.getExitCode(), upload.getStderr());
+      awaitShell(origin, "test -s /tmp/up.sha", Duration.ofSeconds(60));
+      assertEquals(originSum, sh(origin, "cat /tmp/up.sha").getStdout().split(" ")[0], "upload");
+    } finally {
+      sh(origin, "rm -f /var/www/html/big.bin /tmp/up.bin /tmp/up.sha");
+      sh(site, "rm -f /tmp/big.bin");
+    }
+  }
+
+  @Test
+  void tsharkDecodesTheTunnelAsWireGuard() throws Exception {
+    Tshark capture = Tshark.start(site, "appliance", "udp port " + WG_PORT);
+    // a restart makes the site handshake again inside the capture
+    siteWg.restart();
+    ExecResult curl = sh(site, "curl -sS --max-time 10 http://" + ORIGIN + "/");
+    capture.stop();
+    assertEquals("gatehouse origin\n", curl.getStdout(), curl.getStderr());
+
+    List<String> decoded = capture.decode("udp.port==" + WG_PORT + ",wg");
+    for (String message : List.of("Handshake Initiation", "Handshake Response", "Transport Data")) {
+      assertTrue(decoded.stream().anyMatch(line -> line.contains("WireGuard") && line.contains(message)),
+          "no " + message + " in the capture:\n" + String.join("\n", decoded));
+    }
+    // The response came from the appliance: tshark shows its source address.
+    assertTrue(decoded.stream().anyMatch(line -> line.contains(APPLIANCE + " → " + RouterTopology.SITE_HOST)
+        && line.contains("Handshake Response")), String.join("\n", decoded));
+  }
+
+  @Test
+  void restartedSiteReestablishesTheTunnel() throws Exception {
+    assertEquals("gatehouse origin\n", sh(site, "curl -sS --max-time 10 http://" + ORIGIN + "/").getStdout());
+    int before = siteWg.processId();
+    siteWg.restart();
+    assertNotEquals(before, siteWg.processId());
+    assertFalse(siteWg.peer(appliancePublicKey).hasHandshake(), "a new wireguard-go remembers no session");
+
+    ExecResult curl = sh(site, "curl -sS --max-time 10 http://" + ORIGIN + "/");
+    assertEquals("gatehouse origin\n", curl.getStdout(), curl.getStderr() + siteWg.log());
+    assertTrue(siteWg.peer(appliancePublicKey).hasHandshake());
+  }
+
+  @Test
+  void aPeerWithAWrongKeyGetsNoAnswerAtAll() throws Exception {
+    WireGuardSite stranger = WireGuardSite.create(site);
+    int strangerPort = 51840;
+    Tshark capture = Tshark.start(site, "stranger", "udp port " + strangerPort);
+    // The appliance's public key is right, but the appliance knows no peer with this key.
+    stranger.up(strangerPort, MTU_BYTES, List.of("198.18.53.2/24"),
+        List.of(new Peer(appliancePublicKey, Optional.empty(), Optional.of(APPLIANCE + ":" + WG_PORT),
+            List.of("198.18.21.0/24"), 0)));
+    try {
+      // ping makes wireguard-go initiate, and retry every 5 s (REKEY-TIMEOUT)
+      sh(site, "ping -n -c 3 -i 1 -W 1 198.18.21.1");
+      Thread.sleep(6_000);
+      capture.stop();
+      List<String> decoded = capture.decode("udp.port==" + strangerPort + ",wg");
+      long initiations = decoded.stream().filter(l -> l.contains("Handshake Initiation")).count();
+      assertTrue(initiations >= 2, "the stranger did not keep trying:\n" + String.join("\n", decoded));
+      assertFalse(decoded.stream().anyMatch(l -> l.contains(APPLIANCE + " → ")),
+          "the appliance answered a stranger:\n" + String.join("\n", decoded));
+      assertFalse(stranger.peer(appliancePublicKey).hasHandshake());
+    } finally {
+      stranger.stop();
+    }
+  }
+
+  private static void awaitShell(GenericContainer<?> host, String condition, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (sh(host, condition).getExitCode() != 0) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not within " + timeout + ": " + condition);
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  private static String awaitRecord(String... markers) throws InterruptedException {
+    return Hosts.awaitRecord(appliance, Duration.ofSeconds(15), markers);
+  }
+}
