@@ -43,8 +43,10 @@ final class Capture {
   /** Starts tcpdump on every interface of {@code host} with a pcap {@code filter}; returns once it listens. */
   static Capture start(GenericContainer<?> host, String name, String filter) throws Exception {
     Capture capture = new Capture(host, name);
-    // -l writes each packet's line as it comes, so that stopping loses nothing.
-    Hosts.sh(host, "rm -f " + capture.file + ".*; (tcpdump -i any -nn -l '" + filter + "' > " + capture.file
+    // --immediate-mode: libpcap hands each packet over at once instead of when the kernel's
+    // buffer block retires (up to a second later); -l writes each line as it comes. Together
+    // they make a stop lose nothing that arrived before it.
+    Hosts.sh(host, "rm -f " + capture.file + ".*; (tcpdump -i any -nn -l --immediate-mode '" + filter + "' > " + capture.file
         + ".txt 2> " + capture.file + ".err &)");
     long deadline = System.nanoTime() + READY_TIMEOUT_NANOS;
     while (!Hosts.sh(host, "cat " + capture.file + ".err").getStdout().contains("listening on")) {

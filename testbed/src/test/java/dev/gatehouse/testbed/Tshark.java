@@ -12,6 +12,8 @@ import org.testcontainers.containers.GenericContainer;
 final class Tshark {
   private static final long READY_TIMEOUT_NANOS = 10_000_000_000L;
   private static final long STOP_TIMEOUT_NANOS = 10_000_000_000L;
+  /** Twice dumpcap's 250 ms read timeout, the longest a captured packet waits in a block. */
+  private static final long BLOCK_RETIRE_WAIT_MILLIS = 500;
 
   private final GenericContainer<?> host;
   private final String file;
@@ -31,8 +33,15 @@ final class Tshark {
     return capture;
   }
 
-  /** Stops the capture; tshark writes what it holds and says how many packets it saw. */
+  /**
+   * Stops the capture; tshark writes what it holds and says how many packets it saw. It
+   * first waits out dumpcap's read timeout (250 ms): on Linux the kernel hands captured
+   * packets over in blocks that retire only when full or when that timeout passes, and
+   * dumpcap, unlike tcpdump, has no immediate mode. Stopped sooner, it loses the last
+   * block (seen here: a short capture of a handshake came back empty).
+   */
   void stop() throws Exception {
+    Thread.sleep(BLOCK_RETIRE_WAIT_MILLIS);
     Hosts.sh(host, "kill -INT $(cat " + file + ".pid)");
     await("captured", STOP_TIMEOUT_NANOS, "tshark did not stop");
   }

@@ -38,6 +38,9 @@ class WireGuardRouterIT {
   private static final String SITE_INNER = "198.18.52.2";
   private static final String SITE_INNER_V6 = "2001:2:0:52::2";
   private static final int MTU_BYTES = 1420;
+  /** Where the appliance dials the second site interface, which never dials it. */
+  private static final int DIALED_WG_PORT = 51850;
+  private static final int KEEPALIVE_SECONDS = 2;
 
   private static Network siteNet;
   private static Network originNet;
@@ -45,6 +48,7 @@ class WireGuardRouterIT {
   private static GenericContainer<?> appliance;
   private static GenericContainer<?> origin;
   private static WireGuardSite siteWg;
+  private static WireGuardSite dialedWg;
   private static String appliancePublicKey;
 
   @BeforeAll
@@ -59,9 +63,10 @@ class WireGuardRouterIT {
 
     // The appliance's key is made as an operator makes it, with wg genkey.
     siteWg = WireGuardSite.create(site);
+    dialedWg = WireGuardSite.create(site);
     String privateKey = RouterTopology.run(site, "wg", "genkey").getStdout().trim();
     appliancePublicKey = RouterTopology.run(site, "sh", "-c", "echo " + privateKey + " | wg pubkey").getStdout().trim();
-    appliance = RouterTopology.applianceHost(siteNet, config(privateKey, siteWg.publicKey()));
+    appliance = RouterTopology.applianceHost(siteNet, config(privateKey, siteWg.publicKey(), dialedWg.publicKey()));
     appliance.start();
     RouterTopology.join(appliance, originNet, RouterTopology.APPLIANCE_ORIGIN_SIDE,
         RouterTopology.APPLIANCE_ORIGIN_SIDE_V6);
@@ -71,7 +76,7 @@ class WireGuardRouterIT {
             List.of(RouterTopology.ORIGIN_SUBNET, RouterTopology.ORIGIN_SUBNET_V6), 0)));
   }
 
-  private static String config(String privateKey, String sitePublicKey) {
+  private static String config(String privateKey, String sitePublicKey, String dialedPublicKey) {
     return """
         admin: { listen: 0.0.0.0:9090 }
         explicit-proxy: { enabled: false }
@@ -90,7 +95,13 @@ class WireGuardRouterIT {
                 allowed-ips:
                   - 198.18.52.0/24
                   - 2001:2:0:52::/64
-        """.formatted(privateKey, WG_PORT, sitePublicKey);
+              - name: dialed
+                public-key: %s
+                allowed-ips: [198.18.54.0/24]
+                endpoint: %s:%d
+                persistent-keepalive: %d
+        """.formatted(privateKey, WG_PORT, sitePublicKey, dialedPublicKey, RouterTopology.SITE_HOST, DIALED_WG_PORT,
+            KEEPALIVE_SECONDS);
   }
 
   @AfterAll
@@ -215,6 +226,52 @@ class WireGuardRouterIT {
       assertFalse(stranger.peer(appliancePublicKey).hasHandshake());
     } finally {
       stranger.stop();
+    }
+  }
+
+  @Test
+  void theApplianceInitiatesToAPeerWithAnEndpoint() throws Exception {
+    // This interface knows the appliance's key but not where it is: only the appliance can
+    // start the handshake, which its persistent keepalive makes it do.
+    dialedWg.up(DIALED_WG_PORT, MTU_BYTES, List.of("198.18.54.2/24"),
+        List.of(new Peer(appliancePublicKey, Optional.empty(), Optional.empty(), List.of("198.18.55.0/24"), 0)));
+    try {
+      long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+      while (!dialedWg.peer(appliancePublicKey).hasHandshake() && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+      }
+      PeerStatus appliancePeer = dialedWg.peer(appliancePublicKey);
+      assertTrue(appliancePeer.hasHandshake(), "the appliance never dialed: " + appliancePeer + dialedWg.log());
+      assertEquals(Optional.of(APPLIANCE + ":" + WG_PORT), appliancePeer.endpoint());
+
+      // keepalives keep coming every KEEPALIVE_SECONDS
+      long received = appliancePeer.rxBytes();
+      Thread.sleep(3 * KEEPALIVE_SECONDS * 1000L);
+      assertTrue(dialedWg.peer(appliancePublicKey).rxBytes() > received, dialedWg.peer(appliancePublicKey).toString());
+    } finally {
+      dialedWg.stop();
+    }
+  }
+
+  @Test
+  void rekeyingUnderContinuousTrafficLosesNoByte() throws Exception {
+    // REKEY-AFTER-TIME is 120 s (whitepaper §6.1): a download paced to last longer than that
+    // crosses at least one new handshake.
+    int bytes = 140 << 20;
+    sh(origin, "head -c " + bytes + " /dev/urandom > /var/www/html/rekey.bin");
+    String originSum = sha256(origin, "/var/www/html/rekey.bin");
+    try {
+      long handshakeBefore = siteWg.peer(appliancePublicKey).latestHandshakeEpochSeconds();
+      ExecResult download = sh(site, "curl -sS --max-time 300 --limit-rate 1M -o /tmp/rekey.bin http://" + ORIGIN
+          + "/rekey.bin");
+      assertEquals(0, download.getExitCode(), download.getStderr());
+      assertEquals(originSum, sha256(site, "/tmp/rekey.bin"), "the download across the rekey");
+      long handshakeAfter = siteWg.peer(appliancePublicKey).latestHandshakeEpochSeconds();
+      assertTrue(handshakeAfter >= handshakeBefore + 100, "no rekey during the transfer: handshakes at "
+          + handshakeBefore + " and " + handshakeAfter);
+    } finally {
+      sh(origin, "rm -f /var/www/html/rekey.bin");
+      sh(site, "rm -f /tmp/rekey.bin");
     }
   }
 
