@@ -27,10 +27,7 @@ import java.util.regex.Pattern;
  * {@code listen-address}, {@code address} and {@code peers}, each peer with
  * {@code name}, {@code public-key}, {@code preshared-key}, {@code allowed-ips},
  * {@code endpoint} and {@code persistent-keepalive} (docs/CONFIG.md describes them).
- *
- * <p>Not yet listed in {@code META-INF/services}: until the protocol engine exists (issue
- * #5) the appliance must keep refusing {@code type: wireguard} as a type this build lacks,
- * rather than accept a tunnel it cannot start.
+ * Listed in {@code META-INF/services}, so the appliance offers the type.
  */
 public final class WireGuardTunnelProvider implements TunnelProvider {
   public static final String TYPE = "wireguard";
