@@ -404,7 +404,7 @@ public final class WireGuardTunnelProvider implements TunnelProvider {
   }
 
   /** A user's value fit for a message: quoted, control characters as '?', cut at 40 chars. */
-  private static String quote(String text) {
+  static String quote(String text) {
     String shown = text.length() > QUOTE_LIMIT_CHARS ? text.substring(0, QUOTE_LIMIT_CHARS) + "..." : text;
     return "\"" + shown.replaceAll("[^\\x20-\\x7e]", "?") + "\"";
   }
