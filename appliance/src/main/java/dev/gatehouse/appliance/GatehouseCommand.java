@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * The command tree: {@code run}, {@code check-config}, {@code genkey}, {@code pubkey},
- * {@code version}.
+ * {@code peer-config}, {@code version}.
  */
 @Command(
     name = "gatehouse",
@@ -37,6 +37,7 @@ import picocli.CommandLine.Spec;
       GatehouseCommand.CheckConfig.class,
       KeyCommands.GenKey.class,
       KeyCommands.PubKey.class,
+      PeerConfigCommand.class,
       GatehouseCommand.VersionCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -90,7 +90,7 @@ class GatehouseCommandTest {
   void helpListsTheCommands() {
     Outcome help = run("--help");
     assertEquals(0, help.exitCode());
-    for (String command : new String[] {"run", "check-config", "genkey", "pubkey", "version"}) {
+    for (String command : new String[] {"run", "check-config", "genkey", "pubkey", "peer-config", "version"}) {
       assertTrue(help.out().contains(command), help.out());
     }
   }
