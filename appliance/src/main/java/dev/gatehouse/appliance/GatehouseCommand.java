@@ -23,7 +23,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** The command tree: {@code run}, {@code check-config}, {@code version}. */
+/**
+ * The command tree: {@code run}, {@code check-config}, {@code genkey}, {@code pubkey},
+ * {@code peer-config}, {@code version}.
+ */
 @Command(
     name = "gatehouse",
     mixinStandardHelpOptions = true,
@@ -32,6 +35,9 @@ import picocli.CommandLine.Spec;
     subcommands = {
       GatehouseCommand.Run.class,
       GatehouseCommand.CheckConfig.class,
+      KeyCommands.GenKey.class,
+      KeyCommands.PubKey.class,
+      PeerConfigCommand.class,
       GatehouseCommand.VersionCommand.class,
       CommandLine.HelpCommand.class
     })
@@ -41,9 +47,21 @@ public final class GatehouseCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  /** A command line with Gatehouse's exit codes and error handling. */
+  /** What commands that read standard input ({@code pubkey}) read. */
+  private final InputStream stdin;
+
+  private GatehouseCommand(InputStream stdin) {
+    this.stdin = stdin;
+  }
+
+  /** A command line with Gatehouse's exit codes and error handling, reading {@link System#in}. */
   public static CommandLine commandLine() {
-    CommandLine line = new CommandLine(new GatehouseCommand());
+    return commandLine(System.in);
+  }
+
+  /** A command line whose commands read {@code stdin} as their standard input. */
+  public static CommandLine commandLine(InputStream stdin) {
+    CommandLine line = new CommandLine(new GatehouseCommand(stdin));
     line.setExecutionExceptionHandler((e, cmd, parsed) -> {
       cmd.getErr().println("gatehouse: " + e.getMessage());
       LoggerFactory.getLogger(GatehouseCommand.class).debug("command failed", e);
@@ -56,6 +74,10 @@ public final class GatehouseCommand implements Callable<Integer> {
   public Integer call() {
     spec.commandLine().usage(spec.commandLine().getErr());
     return CommandLine.ExitCode.USAGE;
+  }
+
+  InputStream stdin() {
+    return stdin;
   }
 
   static GatehouseConfigReader reader() {

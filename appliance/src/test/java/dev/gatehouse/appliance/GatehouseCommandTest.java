@@ -1,30 +1,16 @@
 package dev.gatehouse.appliance;
 
+import static dev.gatehouse.appliance.Commands.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.gatehouse.appliance.Commands.Outcome;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class GatehouseCommandTest {
-
-  /** What one invocation printed and returned. */
-  private record Outcome(int exitCode, String out, String err) {}
-
-  private static Outcome run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine line = GatehouseCommand.commandLine();
-    line.setOut(new PrintWriter(out, true));
-    line.setErr(new PrintWriter(err, true));
-    int code = line.execute(args);
-    return new Outcome(code, out.toString(), err.toString());
-  }
 
   @Test
   void checkConfigAcceptsAValidFile(@TempDir Path dir) throws Exception {
@@ -104,7 +90,7 @@ class GatehouseCommandTest {
   void helpListsTheCommands() {
     Outcome help = run("--help");
     assertEquals(0, help.exitCode());
-    for (String command : new String[] {"run", "check-config", "version"}) {
+    for (String command : new String[] {"run", "check-config", "genkey", "pubkey", "peer-config", "version"}) {
       assertTrue(help.out().contains(command), help.out());
     }
   }

@@ -268,7 +268,8 @@ public final class GatehouseConfigReader {
     return new ConfigException(source, List.of(new dev.gatehouse.core.config.ConfigError("", 0, message)));
   }
 
-  private static String describe(IOException e) {
+  /** Why a file could not be read, in a few words: "no such file", "permission denied". */
+  public static String describe(IOException e) {
     return e instanceof java.nio.file.NoSuchFileException ? "no such file"
         : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
         : e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());

@@ -1,7 +1,7 @@
 package dev.gatehouse.ingress.wireguard.config;
 
+import dev.gatehouse.core.crypto.X25519Keys;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.Optional;
 
 /**
@@ -11,9 +11,9 @@ import java.util.Optional;
  */
 public final class WireGuardPublicKey {
   /** Curve25519 public and private keys and the preshared key are all 32 bytes (§5.4). */
-  public static final int KEY_BYTES = 32;
+  public static final int KEY_BYTES = X25519Keys.KEY_BYTES;
   /** Padded base64 of 32 bytes: 43 characters of data and one '='. */
-  public static final int BASE64_CHARS = 44;
+  public static final int BASE64_CHARS = X25519Keys.BASE64_CHARS;
 
   private final byte[] bytes;
 
@@ -38,19 +38,13 @@ public final class WireGuardPublicKey {
    */
   public static Optional<byte[]> decodeBase64(String text) {
     if (text.length() != BASE64_CHARS) {
-      return Optional.empty();
+      return Optional.empty(); // exactly 44: X25519Keys would also take surrounding whitespace
     }
-    byte[] decoded;
     try {
-      decoded = Base64.getDecoder().decode(text);
+      return Optional.of(X25519Keys.fromBase64(text));
     } catch (IllegalArgumentException e) {
       return Optional.empty();
     }
-    if (decoded.length != KEY_BYTES || !Base64.getEncoder().encodeToString(decoded).equals(text)) {
-      Arrays.fill(decoded, (byte) 0);
-      return Optional.empty();
-    }
-    return Optional.of(decoded);
   }
 
   /** A copy of the key's 32 bytes. */
@@ -59,7 +53,7 @@ public final class WireGuardPublicKey {
   }
 
   public String toBase64() {
-    return Base64.getEncoder().encodeToString(bytes);
+    return X25519Keys.toBase64(bytes);
   }
 
   @Override

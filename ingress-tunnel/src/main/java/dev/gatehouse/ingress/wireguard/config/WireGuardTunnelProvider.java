@@ -27,10 +27,7 @@ import java.util.regex.Pattern;
  * {@code listen-address}, {@code address} and {@code peers}, each peer with
  * {@code name}, {@code public-key}, {@code preshared-key}, {@code allowed-ips},
  * {@code endpoint} and {@code persistent-keepalive} (docs/CONFIG.md describes them).
- *
- * <p>Not yet listed in {@code META-INF/services}: until the protocol engine exists (issue
- * #5) the appliance must keep refusing {@code type: wireguard} as a type this build lacks,
- * rather than accept a tunnel it cannot start.
+ * Listed in {@code META-INF/services}, so the appliance offers the type.
  */
 public final class WireGuardTunnelProvider implements TunnelProvider {
   public static final String TYPE = "wireguard";
@@ -407,7 +404,7 @@ public final class WireGuardTunnelProvider implements TunnelProvider {
   }
 
   /** A user's value fit for a message: quoted, control characters as '?', cut at 40 chars. */
-  private static String quote(String text) {
+  static String quote(String text) {
     String shown = text.length() > QUOTE_LIMIT_CHARS ? text.substring(0, QUOTE_LIMIT_CHARS) + "..." : text;
     return "\"" + shown.replaceAll("[^\\x20-\\x7e]", "?") + "\"";
   }
