@@ -31,6 +31,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -78,6 +79,7 @@ public final class WireGuardTunnel implements Tunnel {
   private ScheduledFuture<?> timer;
   private long timerDeadlineNanos = Long.MAX_VALUE;
   private volatile boolean running;
+  private boolean closed;
 
   /** A closed tunnel for {@code settings}, whose socket and device will live on one of {@code loops}. */
   public WireGuardTunnel(TunnelContext context, WireGuardSettings settings, EventLoopGroup loops) {
@@ -92,6 +94,12 @@ public final class WireGuardTunnel implements Tunnel {
   @Override
   public TunnelContext context() {
     return context;
+  }
+
+  /** Where the UDP socket is bound, once started; null before. */
+  public InetSocketAddress localAddress() {
+    Channel bound = channel;
+    return bound == null ? null : (InetSocketAddress) bound.localAddress();
   }
 
   /** Inner packets dropped around the engine for {@code reason}. */
@@ -109,7 +117,7 @@ public final class WireGuardTunnel implements Tunnel {
   public List<PeerStatus> peers() {
     return call(() -> labels.entrySet().stream()
         .map(e -> new PeerStatus(e.getValue(), e.getKey().endpoint(), e.getKey().latestHandshakeNanos(),
-            e.getKey().counters()))
+            e.getKey().queuedPackets(), e.getKey().counters()))
         .toList());
   }
 
@@ -118,11 +126,13 @@ public final class WireGuardTunnel implements Tunnel {
    *
    * @param label the configured name, or the start of its public key
    * @param endpoint where its latest authenticated datagram came from, or null
-   * @param latestHandshakeNanos when its latest handshake completed, on the {@code System.nanoTime()} clock
+   * @param latestHandshakeNanos when its latest handshake completed, on the {@code System.nanoTime()} clock;
+   *     {@link Long#MIN_VALUE} if none did
+   * @param queuedPackets inner packets waiting for a handshake to complete
    * @param counters its datagrams, bytes and drops
    */
   public record PeerStatus(String label, InetSocketAddress endpoint, long latestHandshakeNanos,
-      WireGuardCounters counters) {}
+      int queuedPackets, WireGuardCounters counters) {}
 
   /**
    * Creates the device with its peers on the tunnel's loop, then binds the UDP socket.
@@ -191,7 +201,8 @@ public final class WireGuardTunnel implements Tunnel {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("tunnel " + context.name() + ": interrupted while binding " + address, e);
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
+      // sync() rethrows the bind's cause as it is: on epoll a checked NativeIoException
       throw new IOException("tunnel " + context.name() + ": cannot listen on UDP " + address + ": "
           + e.getMessage(), e);
     }
@@ -231,11 +242,18 @@ public final class WireGuardTunnel implements Tunnel {
     WireGuardPeer to = peer;
     if (loop.inEventLoop()) {
       sendOnLoop(to, innerPacket);
-    } else {
+      return true;
+    }
+    try {
       // TODO(#10): one task per packet; batch packets per loop hop under load.
       loop.execute(() -> sendOnLoop(to, innerPacket));
+      return true;
+    } catch (RejectedExecutionException e) {
+      // the loop stopped between the running check and here: the packet is ours to drop
+      drops[WireGuardTunnelDropReason.OUT_NOT_RUNNING.ordinal()].increment();
+      innerPacket.release();
+      return false;
     }
-    return true;
   }
 
   private void sendOnLoop(WireGuardPeer peer, ByteBuf innerPacket) {
@@ -262,19 +280,24 @@ public final class WireGuardTunnel implements Tunnel {
   }
 
   private void closeOnLoop() {
-    if (!running) {
+    // a start that failed to bind made the device and its peers: they go too
+    if (closed || device == null) {
       return;
     }
+    closed = true;
     running = false;
     if (timer != null) {
       timer.cancel(false);
     }
-    channel.close();
+    if (channel != null) {
+      channel.close();
+    }
     for (WireGuardPeer peer : List.copyOf(live)) {
       allowedIps.removePeer(peer);
       device.removePeer(peer);
     }
     live.clear();
+    labels.clear();
     log.info("tunnel={} closed datagrams-in={} datagrams-out={} drops={}", context.name(),
         device.counters().packetsIn(), device.counters().packetsOut(), device.counters().totalDrops());
   }
@@ -309,6 +332,14 @@ public final class WireGuardTunnel implements Tunnel {
   private final class Inbound extends SimpleChannelInboundHandler<DatagramPacket> {
     Inbound() {
       super(false);
+    }
+
+    @Override
+    public void channelRegistered(ChannelHandlerContext ctx) {
+      // known to Output before the bind completes: a datagram may be read, and answered,
+      // before bind() returns to the thread that called start
+      channel = ctx.channel();
+      ctx.fireChannelRegistered();
     }
 
     @Override
