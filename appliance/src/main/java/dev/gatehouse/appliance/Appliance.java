@@ -32,10 +32,11 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,7 +58,8 @@ final class Appliance implements AutoCloseable {
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final DropCounters drops = new DropCounters();
   private final TunnelReturnPath returnPath = new TunnelReturnPath();
-  private final List<Tunnel> tunnels = new ArrayList<>();
+  /** Written while starting, read by reloads on their own thread. */
+  private final List<Tunnel> tunnels = new CopyOnWriteArrayList<>();
   private FlowDispatcher dispatcher;
   private String icmpDisabledReason;
   private ExplicitProxyServer explicitProxy;
@@ -74,7 +76,7 @@ final class Appliance implements AutoCloseable {
     this.policies = new Policies(config.policies().set(), config.policies().inspectionTimeout());
     this.policyReloader = file == null
         ? PolicyReloader.withoutFile(policies, InstantSource.system())
-        : PolicyReloader.forFile(policies, reader, file, InstantSource.system());
+        : PolicyReloader.forFile(policies, reader, file, InstantSource.system(), this::runningTunnel);
     this.activityLog = config.log().activityEnabled()
         ? ActivityLog.open(config.log().activity())
         : ActivityLog.discarding();
@@ -201,6 +203,11 @@ final class Appliance implements AutoCloseable {
     } catch (IOException e) {
       throw new IllegalStateException("tunnel " + name + " cannot start: " + e.getMessage(), e);
     }
+  }
+
+  /** The started tunnel named {@code name}, for reloads to offer its new plan. */
+  private Optional<Tunnel> runningTunnel(String name) {
+    return tunnels.stream().filter(tunnel -> tunnel.context().name().equals(name)).findFirst();
   }
 
   /** Dropped packets by reason, in total and per tunnel. */

@@ -22,7 +22,8 @@ import java.util.stream.Collectors;
  *    "inspection-timeout":"3s","policies":[{"name":"no-ssh","action":"block",
  *    "traffic":"net.dst.port == 22","established":true}, ...]}
  * POST /policies/reload
- *   200 {"status":"reloaded","policies":2}  (plus "restart-needed":[...] when other settings changed)
+ *   200 {"status":"reloaded","policies":2}  (plus "tunnels-applied":["sites: peer lyon added"] when
+ *       tunnels changed in place, "restart-needed":[...] when other settings changed)
  *   422 {"status":"refused","errors":["policies.rules[0].traffic: column 3: ... (line 5)"]}
  *   409 {"status":"no-file","reason":"..."}
  * </pre>
@@ -70,6 +71,8 @@ final class PolicyEndpoints {
     return switch (outcome) {
       case ReloadOutcome.Reloaded reloaded -> new Answer(HttpResponseStatus.OK,
           "{\"status\":\"reloaded\",\"policies\":" + reloaded.policies()
+              + (reloaded.tunnelsApplied().isEmpty() ? ""
+                  : ",\"tunnels-applied\":" + strings(reloaded.tunnelsApplied()))
               + (reloaded.sectionsNeedingRestart().isEmpty() ? ""
                   : ",\"restart-needed\":" + strings(reloaded.sectionsNeedingRestart()))
               + "}");

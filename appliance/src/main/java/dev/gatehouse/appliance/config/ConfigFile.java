@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -36,11 +37,18 @@ import org.yaml.snakeyaml.nodes.Tag;
  * @param textDigest SHA-256 of the text, hex
  * @param sectionDigests SHA-256 of each top-level section's canonical form, by key; a
  *     section that is absent, null or an empty mapping has none, as all three mean defaults
+ * @param tunnelDigests SHA-256 of each item of {@code tunnels}, by the tunnel's name: a reload
+ *     offers a running tunnel its new plan only when its item changed. TODO(#5): a secret
+ *     read from a file or the environment is digested as its reference, so a rotated key
+ *     file alone is not a change
  */
-public record ConfigFile(Path path, GatehouseConfig config, String textDigest, Map<String, String> sectionDigests) {
+public record ConfigFile(Path path, GatehouseConfig config, String textDigest, Map<String, String> sectionDigests,
+    Map<String, String> tunnelDigests) {
 
-  /** The one section a reload applies; the others need a restart. */
+  /** The section a reload applies whole. */
   public static final String RELOADABLE_SECTION = "policies";
+  /** The section a reload compares tunnel by tunnel ({@link #tunnelDigests}). */
+  public static final String TUNNELS_SECTION = "tunnels";
   /** As deep as the reader lets a document nest. */
   private static final int MAX_DEPTH = 40;
 
@@ -49,6 +57,7 @@ public record ConfigFile(Path path, GatehouseConfig config, String textDigest, M
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(textDigest, "textDigest");
     sectionDigests = Map.copyOf(sectionDigests);
+    tunnelDigests = Map.copyOf(tunnelDigests);
   }
 
   /** Reads and validates {@code path}. */
@@ -59,7 +68,15 @@ public record ConfigFile(Path path, GatehouseConfig config, String textDigest, M
   /** Validates {@code text}, read from {@code path}. */
   public static ConfigFile parse(GatehouseConfigReader reader, Path path, String text) throws ConfigException {
     GatehouseConfig config = reader.read(new StringReader(text), path.toString());
-    return new ConfigFile(path, config, textDigest(text), sectionDigests(text));
+    try {
+      Node root = compose(text);
+      return new ConfigFile(path, config, textDigest(text), sectionDigests(root), tunnelDigests(root));
+    } catch (YAMLException e) {
+      // The reader accepted this text, so this does not happen; without digests every
+      // section reads as changed, which only costs a spurious "needs a restart".
+      return new ConfigFile(path, config, textDigest(text), Map.of("(unreadable)", e.getClass().getSimpleName()),
+          Map.of());
+    }
   }
 
   /** SHA-256 of a file's text, hex: whether a file changed since it was last read. */
@@ -68,13 +85,14 @@ public record ConfigFile(Path path, GatehouseConfig config, String textDigest, M
   }
 
   /**
-   * The top-level sections other than {@code policies} that differ between this file and
-   * {@code running}, sorted by name.
+   * The top-level sections other than {@code policies} and {@code tunnels} (compared tunnel by
+   * tunnel) that differ between this file and {@code running}, sorted by name.
    */
   public List<String> sectionsNeedingRestart(ConfigFile running) {
     Set<String> keys = new TreeSet<>(sectionDigests.keySet());
     keys.addAll(running.sectionDigests.keySet());
     keys.remove(RELOADABLE_SECTION);
+    keys.remove(TUNNELS_SECTION);
     List<String> changed = new ArrayList<>();
     for (String key : keys) {
       if (!Objects.equals(sectionDigests.get(key), running.sectionDigests.get(key))) {
@@ -88,31 +106,57 @@ public record ConfigFile(Path path, GatehouseConfig config, String textDigest, M
    * Digests each top-level section of a document already validated. The canonical form sorts
    * mapping keys, so reordering or reformatting a section is not a change; a comment never is.
    */
-  static Map<String, String> sectionDigests(String text) {
-    Node root;
-    try {
-      LoaderOptions options = new LoaderOptions();
-      options.setMaxAliasesForCollections(20);
-      options.setAllowRecursiveKeys(false);
-      options.setNestingDepthLimit(MAX_DEPTH);
-      root = new Yaml(options).compose(new StringReader(text));
-    } catch (YAMLException e) {
-      // The reader accepted this text, so this does not happen; without digests every
-      // section reads as changed, which only costs a spurious "needs a restart".
-      return Map.of("(unreadable)", e.getClass().getSimpleName());
-    }
+  private static Map<String, String> sectionDigests(Node root) {
     Map<String, String> digests = new LinkedHashMap<>();
     if (root instanceof MappingNode mapping) {
       for (NodeTuple tuple : mapping.getValue()) {
         if (tuple.getKeyNode() instanceof ScalarNode key && !isDefault(tuple.getValueNode())) {
-          StringBuilder canonical = new StringBuilder();
-          canonical(tuple.getValueNode(), canonical, 0);
-          digests.put(key.getValue(),
-              HexFormat.of().formatHex(sha256().digest(canonical.toString().getBytes(StandardCharsets.UTF_8))));
+          digests.put(key.getValue(), digest(tuple.getValueNode()));
         }
       }
     }
     return digests;
+  }
+
+  /** Each {@code tunnels} item's digest by its {@code name}; the reader made names unique. */
+  private static Map<String, String> tunnelDigests(Node root) {
+    Map<String, String> digests = new LinkedHashMap<>();
+    if (root instanceof MappingNode mapping) {
+      for (NodeTuple section : mapping.getValue()) {
+        if (section.getKeyNode() instanceof ScalarNode key && key.getValue().equals(TUNNELS_SECTION)
+            && section.getValueNode() instanceof SequenceNode items) {
+          items.getValue().forEach(item -> nameOf(item).ifPresent(name -> digests.put(name, digest(item))));
+        }
+      }
+    }
+    return digests;
+  }
+
+  private static Optional<String> nameOf(Node tunnel) {
+    if (tunnel instanceof MappingNode item) {
+      for (NodeTuple tuple : item.getValue()) {
+        if (tuple.getKeyNode() instanceof ScalarNode key && key.getValue().equals("name")
+            && tuple.getValueNode() instanceof ScalarNode name) {
+          return Optional.of(name.getValue());
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The document's node tree, null for an empty document, with the reader's limits. */
+  private static Node compose(String text) {
+    LoaderOptions options = new LoaderOptions();
+    options.setMaxAliasesForCollections(20);
+    options.setAllowRecursiveKeys(false);
+    options.setNestingDepthLimit(MAX_DEPTH);
+    return new Yaml(options).compose(new StringReader(text));
+  }
+
+  private static String digest(Node node) {
+    StringBuilder canonical = new StringBuilder();
+    canonical(node, canonical, 0);
+    return HexFormat.of().formatHex(sha256().digest(canonical.toString().getBytes(StandardCharsets.UTF_8)));
   }
 
   private static boolean isDefault(Node value) {

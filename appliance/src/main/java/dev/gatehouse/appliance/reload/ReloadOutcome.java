@@ -7,15 +7,26 @@ import java.util.List;
 public sealed interface ReloadOutcome {
 
   /**
-   * The file was valid and its policies now run.
+   * The file was valid: its policies now run, and so do the changes tunnels applied in place.
    *
    * @param policies how many policies the new set holds
-   * @param sectionsNeedingRestart settings that changed but apply only on a restart, such as
-   *     {@code tunnels} or {@code policies.inspection-timeout}; empty when none did
+   * @param sectionsNeedingRestart settings that changed but apply only on a restart: top-level
+   *     sections such as {@code proxy}, and within {@code tunnels} a tunnel added or removed
+   *     ({@code tunnels.NAME}) or a tunnel's setting it cannot change while running
+   *     ({@code tunnels.NAME.private-key}); empty when none did
+   * @param tunnelsApplied what tunnels changed in place, {@code NAME: what} each, such as
+   *     {@code sites: peer lyon added}; empty when nothing did
    */
-  record Reloaded(int policies, List<String> sectionsNeedingRestart) implements ReloadOutcome {
+  record Reloaded(int policies, List<String> sectionsNeedingRestart, List<String> tunnelsApplied)
+      implements ReloadOutcome {
     public Reloaded {
       sectionsNeedingRestart = List.copyOf(sectionsNeedingRestart);
+      tunnelsApplied = List.copyOf(tunnelsApplied);
+    }
+
+    /** A reload that changed no tunnel in place. */
+    public Reloaded(int policies, List<String> sectionsNeedingRestart) {
+      this(policies, sectionsNeedingRestart, List.of());
     }
   }
 

@@ -4,8 +4,12 @@ import dev.gatehouse.core.flow.OriginChannels;
 import dev.gatehouse.core.tunnel.InnerPacketSink;
 import dev.gatehouse.core.tunnel.Tunnel;
 import dev.gatehouse.core.tunnel.TunnelContext;
+import dev.gatehouse.core.tunnel.TunnelPlan;
+import dev.gatehouse.core.tunnel.TunnelReconfiguration;
 import dev.gatehouse.ingress.wireguard.config.WireGuardPeerSettings;
+import dev.gatehouse.ingress.wireguard.config.WireGuardPublicKey;
 import dev.gatehouse.ingress.wireguard.config.WireGuardSettings;
+import dev.gatehouse.ingress.wireguard.config.WireGuardTunnelPlan;
 import dev.gatehouse.ingress.wireguard.routing.AllowedIps;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -22,8 +26,9 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
-import java.util.Collections;
-import java.util.IdentityHashMap;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,8 +36,10 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +53,8 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: the socket, the device and its timer belong to one event loop, taken from the
  * appliance's group at start. {@link #send} may be called from any thread: it picks the peer
  * there (the allowed-IPs table is read without a lock) and hands the packet to the loop.
+ * {@link #reconfigure} changes the peers on the loop and waits for it; a packet routed to a
+ * peer just removed is dropped there.
  */
 public final class WireGuardTunnel implements Tunnel {
   private static final Logger log = LoggerFactory.getLogger(WireGuardTunnel.class);
@@ -70,14 +79,15 @@ public final class WireGuardTunnel implements Tunnel {
   private final LongAdder[] drops = new LongAdder[WireGuardTunnelDropReason.values().length];
 
   // loop-confined from start on
-  private final Map<WireGuardPeer, String> labels = new LinkedHashMap<>();
-  private final Set<WireGuardPeer> live = Collections.newSetFromMap(new IdentityHashMap<>());
+  /** The device's peers and the settings each runs on, in the order of the configuration. */
+  private final Map<WireGuardPeer, WireGuardPeerSettings> configured = new LinkedHashMap<>();
   private WireGuardDevice device;
   private InnerPacketSink sink;
   private volatile Channel channel;
   private ScheduledFuture<?> timer;
   private long timerDeadlineNanos = Long.MAX_VALUE;
   private volatile boolean running;
+  private boolean closed;
 
   /** A closed tunnel for {@code settings}, whose socket and device will live on one of {@code loops}. */
   public WireGuardTunnel(TunnelContext context, WireGuardSettings settings, EventLoopGroup loops) {
@@ -94,6 +104,12 @@ public final class WireGuardTunnel implements Tunnel {
     return context;
   }
 
+  /** Where the UDP socket is bound, once started; null before. */
+  public InetSocketAddress localAddress() {
+    Channel bound = channel;
+    return bound == null ? null : (InetSocketAddress) bound.localAddress();
+  }
+
   /** Inner packets dropped around the engine for {@code reason}. */
   public long drops(WireGuardTunnelDropReason reason) {
     return drops[reason.ordinal()].sum();
@@ -107,9 +123,9 @@ public final class WireGuardTunnel implements Tunnel {
 
   /** The peers and what they moved, in the order of the configuration; empty before start. */
   public List<PeerStatus> peers() {
-    return call(() -> labels.entrySet().stream()
-        .map(e -> new PeerStatus(e.getValue(), e.getKey().endpoint(), e.getKey().latestHandshakeNanos(),
-            e.getKey().counters()))
+    return call(() -> configured.entrySet().stream()
+        .map(e -> new PeerStatus(e.getValue().label(), e.getKey().endpoint(), e.getKey().latestHandshakeNanos(),
+            e.getKey().queuedPackets(), e.getKey().counters()))
         .toList());
   }
 
@@ -118,11 +134,13 @@ public final class WireGuardTunnel implements Tunnel {
    *
    * @param label the configured name, or the start of its public key
    * @param endpoint where its latest authenticated datagram came from, or null
-   * @param latestHandshakeNanos when its latest handshake completed, on the {@code System.nanoTime()} clock
+   * @param latestHandshakeNanos when its latest handshake completed, on the {@code System.nanoTime()} clock;
+   *     {@link Long#MIN_VALUE} if none did
+   * @param queuedPackets inner packets waiting for a handshake to complete
    * @param counters its datagrams, bytes and drops
    */
   public record PeerStatus(String label, InetSocketAddress endpoint, long latestHandshakeNanos,
-      WireGuardCounters counters) {}
+      int queuedPackets, WireGuardCounters counters) {}
 
   /**
    * Creates the device with its peers on the tunnel's loop, then binds the UDP socket.
@@ -159,19 +177,17 @@ public final class WireGuardTunnel implements Tunnel {
       WireGuardKeys.zero(privateKey);
     }
     for (WireGuardPeerSettings peer : settings.peers()) {
-      addPeer(peer);
+      configured.put(addPeer(peer), peer);
     }
   }
 
-  private void addPeer(WireGuardPeerSettings settings) {
+  private WireGuardPeer addPeer(WireGuardPeerSettings settings) {
     byte[] psk = settings.presharedKey().map(s -> s.reveal()).orElse(null);
     try {
-      int keepaliveSeconds = settings.persistentKeepalive().map(d -> (int) d.toSeconds()).orElse(0);
       WireGuardPeer peer = device.addPeer(settings.publicKey().bytes(), psk, settings.endpoint().orElse(null),
-          keepaliveSeconds);
-      labels.put(peer, settings.label());
-      live.add(peer);
+          keepaliveSeconds(settings));
       settings.allowedIps().forEach(prefix -> allowedIps.put(prefix, peer));
+      return peer;
     } finally {
       if (psk != null) {
         WireGuardKeys.zero(psk);
@@ -191,7 +207,8 @@ public final class WireGuardTunnel implements Tunnel {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("tunnel " + context.name() + ": interrupted while binding " + address, e);
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
+      // sync() rethrows the bind's cause as it is: on epoll a checked NativeIoException
       throw new IOException("tunnel " + context.name() + ": cannot listen on UDP " + address + ": "
           + e.getMessage(), e);
     }
@@ -231,15 +248,22 @@ public final class WireGuardTunnel implements Tunnel {
     WireGuardPeer to = peer;
     if (loop.inEventLoop()) {
       sendOnLoop(to, innerPacket);
-    } else {
+      return true;
+    }
+    try {
       // TODO(#10): one task per packet; batch packets per loop hop under load.
       loop.execute(() -> sendOnLoop(to, innerPacket));
+      return true;
+    } catch (RejectedExecutionException e) {
+      // the loop stopped between the running check and here: the packet is ours to drop
+      drops[WireGuardTunnelDropReason.OUT_NOT_RUNNING.ordinal()].increment();
+      innerPacket.release();
+      return false;
     }
-    return true;
   }
 
   private void sendOnLoop(WireGuardPeer peer, ByteBuf innerPacket) {
-    if (!running || !live.contains(peer)) {
+    if (!running || !configured.containsKey(peer)) {
       drops[WireGuardTunnelDropReason.OUT_NOT_RUNNING.ordinal()].increment();
       innerPacket.release();
       return;
@@ -262,21 +286,159 @@ public final class WireGuardTunnel implements Tunnel {
   }
 
   private void closeOnLoop() {
-    if (!running) {
+    // a start that failed to bind made the device and its peers: they go too
+    if (closed || device == null) {
       return;
     }
+    closed = true;
     running = false;
     if (timer != null) {
       timer.cancel(false);
     }
-    channel.close();
-    for (WireGuardPeer peer : List.copyOf(live)) {
-      allowedIps.removePeer(peer);
-      device.removePeer(peer);
+    if (channel != null) {
+      channel.close();
     }
-    live.clear();
+    for (WireGuardPeer peer : List.copyOf(configured.keySet())) {
+      forget(peer);
+    }
     log.info("tunnel={} closed datagrams-in={} datagrams-out={} drops={}", context.name(),
         device.counters().packetsIn(), device.counters().packetsOut(), device.counters().totalDrops());
+  }
+
+  // --- reload: peers change in place
+
+  /**
+   * Applies a reloaded plan's peers in place, on the tunnel's loop (issue #5): peers gone
+   * from the list are removed with their sessions and allowed IPs; new ones are added; a
+   * peer whose allowed IPs, endpoint, keepalive or name changed is updated and keeps its
+   * sessions, so flows through it go on; a peer whose preshared key changed is removed and
+   * added anew, since its sessions were agreed with the old key (whitepaper §5.2: the key is
+   * mixed into the handshake, not into the transport). The other settings apply only on a
+   * restart and are named in the answer; the peers are applied even then, on the running
+   * private key.
+   */
+  @Override
+  public TunnelReconfiguration reconfigure(TunnelPlan newPlan) {
+    if (!(newPlan instanceof WireGuardTunnelPlan plan)) {
+      return TunnelReconfiguration.of(List.of(), List.of("type"));
+    }
+    List<String> restartNeeded = settingsNeedingRestart(plan);
+    List<String> applied = call(() -> closed || device == null ? List.of() : applyPeers(plan.settings().peers()));
+    return TunnelReconfiguration.of(applied, restartNeeded);
+  }
+
+  /** The keys of what changed that this tunnel runs as it started: its socket, key and identity. */
+  private List<String> settingsNeedingRestart(WireGuardTunnelPlan plan) {
+    TunnelContext nextContext = plan.context();
+    WireGuardSettings next = plan.settings();
+    List<String> keys = new ArrayList<>();
+    if (nextContext.mtuBytes() != context.mtuBytes()) {
+      keys.add("mtu");
+    }
+    if (!nextContext.site().equals(context.site())) {
+      keys.add("site");
+    }
+    if (nextContext.virtualNetwork() != context.virtualNetwork()) {
+      keys.add("virtual-network");
+    }
+    if (!next.privateKey().equals(settings.privateKey())) {
+      keys.add("private-key");
+    }
+    if (next.listenPort() != settings.listenPort()) {
+      keys.add("listen-port");
+    }
+    if (!next.listenAddress().equals(settings.listenAddress())) {
+      keys.add("listen-address");
+    }
+    if (!next.addresses().equals(settings.addresses())) {
+      keys.add("address");
+    }
+    return keys;
+  }
+
+  private List<String> applyPeers(List<WireGuardPeerSettings> wanted) {
+    Map<WireGuardPublicKey, WireGuardPeerSettings> wantedByKey = new LinkedHashMap<>();
+    wanted.forEach(peer -> wantedByKey.put(peer.publicKey(), peer));
+    List<String> applied = new ArrayList<>();
+
+    // first what goes: removed and re-keyed peers, and prefixes kept peers give up, so that
+    // no two peers hold one prefix once the new ones are put (§2)
+    Map<WireGuardPublicKey, WireGuardPeer> running = new HashMap<>();
+    Set<WireGuardPublicKey> rekeyed = new HashSet<>();
+    for (Map.Entry<WireGuardPeer, WireGuardPeerSettings> entry : List.copyOf(configured.entrySet())) {
+      WireGuardPeerSettings was = entry.getValue();
+      WireGuardPeerSettings next = wantedByKey.get(was.publicKey());
+      if (next == null || !next.presharedKey().equals(was.presharedKey())) {
+        forget(entry.getKey());
+        if (next == null) {
+          applied.add("peer " + was.label() + " removed");
+        } else {
+          rekeyed.add(was.publicKey());
+          applied.add("peer " + was.label() + " preshared key changed: new session");
+        }
+        continue;
+      }
+      was.allowedIps().stream().filter(prefix -> !next.allowedIps().contains(prefix)).forEach(allowedIps::remove);
+      running.put(was.publicKey(), entry.getKey());
+    }
+
+    // then what comes and what changes, in the file's order
+    Map<WireGuardPeer, WireGuardPeerSettings> next = new LinkedHashMap<>();
+    for (WireGuardPeerSettings peerSettings : wantedByKey.values()) {
+      WireGuardPeer peer = running.get(peerSettings.publicKey());
+      if (peer == null) {
+        peer = addPeer(peerSettings);
+        if (!rekeyed.contains(peerSettings.publicKey())) {
+          applied.add("peer " + peerSettings.label() + " added");
+        }
+      } else if (update(peer, configured.get(peer), peerSettings)) {
+        applied.add("peer " + peerSettings.label() + " changed");
+      }
+      next.put(peer, peerSettings);
+    }
+    configured.clear();
+    configured.putAll(next);
+    armTimer(System.nanoTime());
+
+    if (!applied.isEmpty()) {
+      log.info("tunnel={} event=peers-reconfigured peers={} changes=\"{}\"", context.name(), configured.size(),
+          String.join("; ", applied));
+    }
+    return applied;
+  }
+
+  /** Brings a kept peer to {@code next}; its sessions stay. True if anything changed. */
+  private boolean update(WireGuardPeer peer, WireGuardPeerSettings was, WireGuardPeerSettings next) {
+    next.allowedIps().stream().filter(prefix -> !was.allowedIps().contains(prefix))
+        .forEach(prefix -> allowedIps.put(prefix, peer));
+    if (!next.endpoint().equals(was.endpoint())) {
+      // a configured endpoint applies at once, as at start; without one the peer's latest
+      // authenticated packet keeps saying where it is (§2.1)
+      next.endpoint().ifPresent(peer::setEndpoint);
+    }
+    peer.setPersistentKeepaliveSeconds(keepaliveSeconds(next));
+    return !next.equals(was);
+  }
+
+  /** Removes {@code peer} from routing and from the device, which erases its keys and drops its queue. */
+  private void forget(WireGuardPeer peer) {
+    allowedIps.removePeer(peer);
+    device.removePeer(peer);
+    configured.remove(peer);
+  }
+
+  private static int keepaliveSeconds(WireGuardPeerSettings peer) {
+    return peer.persistentKeepalive().map(d -> (int) d.toSeconds()).orElse(0);
+  }
+
+  private String label(WireGuardPeer peer) {
+    WireGuardPeerSettings peerSettings = configured.get(peer);
+    return peerSettings == null ? "-" : peerSettings.label();
+  }
+
+  /** For tests in this package: {@code read} applied to the device, on the tunnel's loop. */
+  <T> T inspect(Function<WireGuardDevice, T> read) {
+    return call(() -> read.apply(device));
   }
 
   // --- timers: one task on the loop, at the device's next deadline
@@ -309,6 +471,14 @@ public final class WireGuardTunnel implements Tunnel {
   private final class Inbound extends SimpleChannelInboundHandler<DatagramPacket> {
     Inbound() {
       super(false);
+    }
+
+    @Override
+    public void channelRegistered(ChannelHandlerContext ctx) {
+      // known to Output before the bind completes: a datagram may be read, and answered,
+      // before bind() returns to the thread that called start
+      channel = ctx.channel();
+      ctx.fireChannelRegistered();
     }
 
     @Override
@@ -355,13 +525,13 @@ public final class WireGuardTunnel implements Tunnel {
 
     @Override
     public void endpointChanged(WireGuardPeer peer, InetSocketAddress endpoint) {
-      log.info("tunnel={} peer={} endpoint={} event=endpoint-changed", context.name(), labels.get(peer), endpoint);
+      log.info("tunnel={} peer={} endpoint={} event=endpoint-changed", context.name(), label(peer), endpoint);
     }
 
     @Override
     public void dropped(WireGuardPeer peerOrNull, WireGuardDropReason reason) {
       if (log.isDebugEnabled()) {
-        log.debug("tunnel={} peer={} drop={}", context.name(), peerOrNull == null ? "-" : labels.get(peerOrNull),
+        log.debug("tunnel={} peer={} drop={}", context.name(), peerOrNull == null ? "-" : label(peerOrNull),
             reason);
       }
     }
@@ -390,6 +560,7 @@ public final class WireGuardTunnel implements Tunnel {
       return WireGuardTunnelDropReason.IN_NOT_IP;
     }
     if (owner != peer) {
+      // TODO(#5): counted per tunnel only; the issue asks for these drops per peer as well
       return WireGuardTunnelDropReason.IN_SOURCE_NOT_ALLOWED;
     }
     inner.writerIndex(offset + packetBytes);

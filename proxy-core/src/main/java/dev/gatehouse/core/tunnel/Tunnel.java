@@ -28,6 +28,20 @@ public interface Tunnel extends AutoCloseable {
    */
   boolean send(ByteBuf innerPacket);
 
+  /**
+   * Applies what it can of {@code newPlan}, a later plan for this same tunnel (same name)
+   * read from a reloaded configuration, without disturbing what did not change: a peer whose
+   * settings are the same keeps its sessions and flows. Called off the event loops (it may
+   * wait for the tunnel's loop); calling it again with the same plan changes nothing.
+   *
+   * <p>The default applies nothing: every change to a tunnel of this type needs a restart.
+   *
+   * @return what was applied and which changed settings still need a restart
+   */
+  default TunnelReconfiguration reconfigure(TunnelPlan newPlan) {
+    return TunnelReconfiguration.NOT_IN_PLACE;
+  }
+
   /** Stops delivering, closes the outer sockets, forgets peers. Idempotent. */
   @Override
   void close();

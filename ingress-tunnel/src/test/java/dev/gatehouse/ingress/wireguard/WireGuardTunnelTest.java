@@ -1,0 +1,326 @@
+package dev.gatehouse.ingress.wireguard;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gatehouse.core.config.IpPrefix;
+import dev.gatehouse.core.config.Secret;
+import dev.gatehouse.core.testing.FlowTestKit;
+import dev.gatehouse.core.tunnel.InnerPacketSink;
+import dev.gatehouse.core.tunnel.TunnelContext;
+import dev.gatehouse.core.wire.PacketWriter;
+import dev.gatehouse.ingress.wireguard.config.WireGuardPeerSettings;
+import dev.gatehouse.ingress.wireguard.config.WireGuardPublicKey;
+import dev.gatehouse.ingress.wireguard.config.WireGuardSettings;
+import dev.gatehouse.ingress.wireguard.wire.MessageType;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * A real {@link WireGuardTunnel} on loopback, driven by a {@link LoopbackClient}: the engine
+ * on the other side of a UDP socket. The tunnel knows two peers: the client, which owns
+ * 10.0.0.0/24 and fd00:0:0:1::/64, and "silent", which owns 10.0.1.0/24 and sits at a socket
+ * that never answers.
+ */
+class WireGuardTunnelTest {
+  private static final TunnelContext CONTEXT = new TunnelContext("sites", "wireguard", "lyon", 3, 1420);
+  private static final String CLIENT_V4 = "10.0.0.2";
+  private static final String CLIENT_V6 = "fd00:0:0:1::2";
+  private static final String ORIGIN_V4 = "198.18.0.1";
+  private static final String ORIGIN_V6 = "2001:db8::1";
+  private static final long WAIT_MILLIS = 5_000;
+
+  private final PacketWriter writer = new PacketWriter(PooledByteBufAllocator.DEFAULT);
+  private final byte[] serverPrivate = WireGuardKeys.generatePrivateKey(new SecureRandom());
+  private final byte[] clientPrivate = WireGuardKeys.generatePrivateKey(new SecureRandom());
+  private final BlockingQueue<Arrival> arrivals = new LinkedBlockingQueue<>();
+  private final InnerPacketSink sink = (from, packet) -> {
+    try {
+      arrivals.add(new Arrival(from, ByteBufUtil.getBytes(packet)));
+    } finally {
+      packet.release();
+    }
+  };
+
+  private EventLoopGroup loops;
+  private DatagramSocket silent;
+  private WireGuardTunnel tunnel;
+  private LoopbackClient client;
+
+  /** What the core was handed: the tunnel it came from and the packet's bytes. */
+  private record Arrival(TunnelContext from, byte[] bytes) {}
+
+  @BeforeEach
+  void start() throws IOException {
+    loops = FlowTestKit.loops(Epoll.isAvailable() ? "epoll" : "nio", 1);
+    silent = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    WireGuardPeerSettings clientPeer = peer("client", WireGuardKeys.publicKey(clientPrivate), null,
+        "10.0.0.0/24", "fd00:0:0:1::/64");
+    WireGuardPeerSettings silentPeer = new WireGuardPeerSettings(Optional.of("silent"),
+        WireGuardPublicKey.of(WireGuardKeys.publicKey(WireGuardKeys.generatePrivateKey(new SecureRandom()))),
+        Optional.empty(), List.of(prefix("10.0.1.0/24")),
+        Optional.of((InetSocketAddress) silent.getLocalSocketAddress()), Optional.empty());
+    tunnel = new WireGuardTunnel(CONTEXT, settings(clientPeer, silentPeer), loops);
+    tunnel.start(sink);
+    client = new LoopbackClient(clientPrivate, WireGuardKeys.publicKey(serverPrivate), null, tunnel.localAddress());
+  }
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    tunnel.close();
+    client.close();
+    silent.close();
+    loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+  }
+
+  // ---------------------------------------------------------------- client to core
+
+  @ParameterizedTest
+  @CsvSource({CLIENT_V4 + "," + ORIGIN_V4, CLIENT_V6 + "," + ORIGIN_V6})
+  void deliversAPacketFromAnAllowedSourceTrimmedOfItsPadding(String source, String destination) throws IOException {
+    // 5 bytes of payload: 33 bytes over IPv4, 53 over IPv6, which the client pads to 48 and 64 (§5.4.6)
+    byte[] packet = udp(source, destination, 5);
+    assertNotEquals(0, packet.length % 16);
+
+    assertEquals(SendResult.QUEUED, client.send(Unpooled.wrappedBuffer(packet)));
+    client.pumpUntil("the packet reaches the core", () -> !arrivals.isEmpty());
+
+    Arrival arrival = arrivals.poll();
+    assertEquals(CONTEXT, arrival.from());
+    assertArrayEquals(packet, arrival.bytes());
+    assertEquals(0, dropsAroundTheEngine());
+  }
+
+  @Test
+  void dropsAndCountsPacketsWhoseSourceIsNotTheSendersAndNeverDeliversThem() throws IOException {
+    connect();
+    byte[] marker = udp("10.0.0.3", ORIGIN_V4, 7);
+
+    // outside every prefix; another peer's prefix; outside the client's IPv6 prefix
+    client.send(Unpooled.wrappedBuffer(udp("10.9.9.9", ORIGIN_V4, 5)));
+    client.send(Unpooled.wrappedBuffer(udp("10.0.1.7", ORIGIN_V4, 5)));
+    client.send(Unpooled.wrappedBuffer(udp("fd00:0:0:2::2", ORIGIN_V6, 5)));
+    client.send(Unpooled.wrappedBuffer(marker));
+    client.pumpUntil("the marker reaches the core", () -> !arrivals.isEmpty());
+
+    // the tunnel handles one socket's datagrams in order: the three came before the marker
+    assertArrayEquals(marker, arrivals.poll().bytes());
+    assertTrue(arrivals.isEmpty());
+    assertEquals(3, tunnel.drops(WireGuardTunnelDropReason.IN_SOURCE_NOT_ALLOWED));
+    assertEquals(0, tunnel.deviceCounters().totalDrops());
+  }
+
+  // ---------------------------------------------------------------- core to client
+
+  @ParameterizedTest
+  @CsvSource({ORIGIN_V4 + "," + CLIENT_V4, ORIGIN_V6 + "," + CLIENT_V6})
+  void sendsACorePacketToThePeerWhoseAllowedIpsHoldItsDestination(String source, String destination)
+      throws IOException {
+    connect();
+    byte[] packet = udp(source, destination, 300);
+
+    assertTrue(tunnel.send(Unpooled.wrappedBuffer(packet)));
+    client.pumpUntil("the client decrypts the packet", () -> !client.delivered.isEmpty());
+
+    byte[] delivered = client.delivered.getFirst();
+    assertArrayEquals(packet, Arrays.copyOf(delivered, packet.length));
+    assertEquals(0, delivered.length % 16, "padded to a multiple of 16 (§5.4.6)");
+    assertTrue(allZero(Arrays.copyOfRange(delivered, packet.length, delivered.length)));
+  }
+
+  @Test
+  void dropsCountsAndReleasesACorePacketNoPeerOwns() {
+    ByteBuf packet = Unpooled.wrappedBuffer(udp(ORIGIN_V4, "203.0.113.9", 20));
+    ByteBuf tracked = PooledByteBufAllocator.DEFAULT.buffer().writeBytes(packet);
+    packet.release();
+
+    assertFalse(tunnel.send(tracked));
+
+    assertEquals(0, tracked.refCnt());
+    assertEquals(1, tunnel.drops(WireGuardTunnelDropReason.OUT_NO_PEER));
+  }
+
+  // ---------------------------------------------------------------- hostile input
+
+  @Test
+  void dropsGarbageInTheDeviceAndAnswersNothing() throws IOException {
+    byte[] transportForNoSession = new byte[48];
+    transportForNoSession[0] = MessageType.TRANSPORT_DATA;
+    transportForNoSession[4] = 0x5a;
+    client.sendRaw("not wireguard at all".getBytes(StandardCharsets.US_ASCII));
+    client.sendRaw(new byte[] {MessageType.HANDSHAKE_INITIATION, 0, 0, 0, 1, 2, 3});
+    client.sendRaw(transportForNoSession);
+
+    connect();
+
+    // replies leave the tunnel's socket in order: had garbage been answered, the answer
+    // would have come before the handshake response
+    assertEquals(MessageType.HANDSHAKE_RESPONSE, client.datagramsIn.getFirst()[0]);
+    WireGuardCounters counters = tunnel.deviceCounters();
+    assertEquals(1, counters.drops(WireGuardDropReason.BAD_TYPE));
+    assertEquals(1, counters.drops(WireGuardDropReason.BAD_LENGTH));
+    assertEquals(1, counters.drops(WireGuardDropReason.UNKNOWN_INDEX));
+    assertEquals(3, counters.totalDrops());
+    assertEquals(0, tunnel.peers().getFirst().counters().totalDrops());
+  }
+
+  // ---------------------------------------------------------------- status and lifecycle
+
+  @Test
+  void reportsEachPeersHandshakeAndEndpoint() throws IOException {
+    long beforeNanos = System.nanoTime();
+    connect();
+    long afterNanos = System.nanoTime();
+
+    List<WireGuardTunnel.PeerStatus> peers = tunnel.peers();
+
+    assertEquals(List.of("client", "silent"), peers.stream().map(WireGuardTunnel.PeerStatus::label).toList());
+    WireGuardTunnel.PeerStatus connected = peers.get(0);
+    assertEquals(client.address(), connected.endpoint());
+    assertTrue(connected.latestHandshakeNanos() - beforeNanos >= 0
+        && afterNanos - connected.latestHandshakeNanos() >= 0, "handshake time within the exchange");
+    assertEquals(2, connected.counters().packetsIn(), "an initiation and one transport message");
+    assertEquals(1, connected.counters().packetsOut(), "the response");
+    WireGuardTunnel.PeerStatus idle = peers.get(1);
+    assertEquals(silent.getLocalSocketAddress(), idle.endpoint());
+    assertEquals(Long.MIN_VALUE, idle.latestHandshakeNanos());
+    assertEquals(0, idle.counters().packetsIn());
+    assertEquals(0, idle.queuedPackets());
+  }
+
+  @Test
+  void closeReleasesQueuedPacketsAndTheSocketAndRefusesLaterPackets() throws Exception {
+    InetSocketAddress bound = tunnel.localAddress();
+    ByteBuf queued = pooled(udp(ORIGIN_V4, "10.0.1.5", 64));
+    assertTrue(tunnel.send(queued));
+    // the packet waits in the device for the silent peer's handshake, whose initiation went out
+    assertEquals(MessageType.HANDSHAKE_INITIATION, receiveOn(silent)[0]);
+    assertEquals(1, tunnel.peers().get(1).queuedPackets());
+
+    tunnel.close();
+
+    assertEquals(0, queued.refCnt());
+    try (DatagramSocket again = new DatagramSocket(bound)) {
+      assertEquals(bound.getPort(), again.getLocalPort());
+    }
+    ByteBuf late = pooled(udp(ORIGIN_V4, CLIENT_V4, 20));
+    assertFalse(tunnel.send(late));
+    assertEquals(0, late.refCnt());
+    assertEquals(1, tunnel.drops(WireGuardTunnelDropReason.OUT_NOT_RUNNING));
+    tunnel.close();
+  }
+
+  @Test
+  void wipesItsPeersWhenClosedAfterAFailedStart() throws Exception {
+    WireGuardTunnel clash = new WireGuardTunnel(CONTEXT, new WireGuardSettings(Secret.of(serverPrivate),
+        tunnel.localAddress().getPort(), Optional.of(InetAddress.getLoopbackAddress()), List.of(),
+        List.of(peer("client", client.publicKey(), null, "10.0.0.0/24"))), loops);
+
+    IOException refused = assertThrows(IOException.class, () -> clash.start(sink));
+    assertTrue(refused.getMessage().contains("cannot listen on UDP"), refused.getMessage());
+    clash.close();
+
+    ByteBuf packet = pooled(udp(ORIGIN_V4, CLIENT_V4, 20));
+    assertFalse(clash.send(packet));
+    assertEquals(0, packet.refCnt());
+    assertEquals(0, clash.peers().size(), "closing forgot the peers a failed start had added");
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** The client sends one packet from an allowed source and the core receives it. */
+  private void connect() throws IOException {
+    client.send(Unpooled.wrappedBuffer(udp(CLIENT_V4, ORIGIN_V4, 5)));
+    client.pumpUntil("the handshake completes and a packet reaches the core", () -> !arrivals.isEmpty());
+    arrivals.clear();
+  }
+
+  private long dropsAroundTheEngine() {
+    long total = 0;
+    for (WireGuardTunnelDropReason reason : WireGuardTunnelDropReason.values()) {
+      total += tunnel.drops(reason);
+    }
+    return total;
+  }
+
+  private byte[] udp(String source, String destination, int payloadBytes) {
+    byte[] payload = new byte[payloadBytes];
+    Arrays.fill(payload, (byte) 0x6b);
+    ByteBuf packet = writer.udp(address(source), 40_000, address(destination), 53, Unpooled.wrappedBuffer(payload));
+    try {
+      return ByteBufUtil.getBytes(packet);
+    } finally {
+      packet.release();
+    }
+  }
+
+  private static ByteBuf pooled(byte[] bytes) {
+    return PooledByteBufAllocator.DEFAULT.buffer(bytes.length).writeBytes(bytes);
+  }
+
+  private static byte[] receiveOn(DatagramSocket socket) throws IOException {
+    DatagramPacket packet = new DatagramPacket(new byte[2048], 2048);
+    socket.setSoTimeout((int) WAIT_MILLIS);
+    socket.receive(packet);
+    return Arrays.copyOf(packet.getData(), packet.getLength());
+  }
+
+  private static boolean allZero(byte[] bytes) {
+    for (byte b : bytes) {
+      if (b != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private WireGuardSettings settings(WireGuardPeerSettings first, WireGuardPeerSettings second) {
+    return new WireGuardSettings(Secret.of(serverPrivate), 0, Optional.of(InetAddress.getLoopbackAddress()),
+        List.of(), List.of(first, second));
+  }
+
+  static WireGuardPeerSettings peer(String name, byte[] publicKey, byte[] psk, String... allowedIps) {
+    return new WireGuardPeerSettings(Optional.of(name), WireGuardPublicKey.of(publicKey),
+        Optional.ofNullable(psk).map(Secret::of), Arrays.stream(allowedIps).map(WireGuardTunnelTest::prefix).toList(),
+        Optional.empty(), Optional.empty());
+  }
+
+  static IpPrefix prefix(String text) {
+    return IpPrefix.parse(text).orElseThrow();
+  }
+
+  private static InetAddress address(String literal) {
+    try {
+      return InetAddress.getByName(literal);
+    } catch (UnknownHostException e) {
+      throw new AssertionError(literal, e);
+    }
+  }
+}
