@@ -16,7 +16,13 @@ import org.testcontainers.images.builder.ImageFromDockerfile;
  */
 public final class TestImages {
   public static final String BASE = "gatehouse/debian:bookworm";
-  public static final String APPLIANCE = "gatehouse/appliance:test";
+  /**
+   * The appliance's tag, {@code gatehouse/appliance:test} unless the system property
+   * {@code gatehouse.test.applianceImage} names another: a second worktree's runs then build
+   * and use their own image, not the one another checkout's tests are using.
+   */
+  public static final String APPLIANCE = System.getProperty("gatehouse.test.applianceImage",
+      "gatehouse/appliance:test");
   public static final String ORIGIN = "gatehouse/origin:test";
   public static final String SITE = "gatehouse/site:test";
   /** Debian's haproxy, the relay benchmarks measure Gatehouse against. */
