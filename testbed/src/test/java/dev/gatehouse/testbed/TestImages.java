@@ -27,6 +27,8 @@ public final class TestImages {
   public static final String SITE = "gatehouse/site:test";
   /** Debian's haproxy, the relay benchmarks measure Gatehouse against. */
   public static final String HAPROXY = "gatehouse/haproxy:test";
+  /** Debian's wireguard-go and haproxy on one host: the edge the WireGuard benchmark measures against. */
+  public static final String EDGE = "gatehouse/edge:test";
 
   private static volatile boolean built;
   private static volatile boolean siteBuilt;
@@ -85,6 +87,7 @@ public final class TestImages {
   public static synchronized void ensureBaselinesBuilt() {
     ensureBuilt();
     new ImageFromDockerfile(HAPROXY, false).withFileFromPath(".", resource("haproxy")).get();
+    new ImageFromDockerfile(EDGE, false).withFileFromPath(".", resource("edge")).get();
   }
 
   /** The appliance image, made the way users make it: by scripts/build-image. */

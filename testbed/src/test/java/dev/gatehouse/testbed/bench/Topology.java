@@ -14,6 +14,13 @@ public enum Topology {
     RelayTopology start() throws IOException, InterruptedException {
       return BenchTopology.start(BenchmarkRunner.APPLIANCE_CONFIG);
     }
+  },
+  /** {@link WireGuardBenchTopology}: the site's wireguard-go to the appliance, or to wireguard-go and haproxy. */
+  WIREGUARD {
+    @Override
+    RelayTopology start() throws IOException, InterruptedException {
+      return WireGuardBenchTopology.start();
+    }
   };
 
   /** Starts every host; throws only when a baseline host fails. */
