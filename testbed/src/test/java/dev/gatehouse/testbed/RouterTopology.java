@@ -109,11 +109,17 @@ public final class RouterTopology implements AutoCloseable {
    * needs; not started. It joins the origin network once started ({@link #join}).
    */
   public static GenericContainer<?> applianceHost(Network siteNet, String applianceConfig) {
+    return applianceHost(siteNet, APPLIANCE_SITE_SIDE, APPLIANCE_SITE_SIDE_V6, applianceConfig);
+  }
+
+  /** An appliance like {@link #applianceHost(Network, String)} at other addresses; not started. */
+  public static GenericContainer<?> applianceHost(Network siteNet, String address, String addressV6,
+      String applianceConfig) {
     return new GenericContainer<>(TestImages.APPLIANCE)
         .withNetwork(siteNet)
         .withCopyToContainer(Transferable.of(applianceConfig), "/etc/gatehouse/gatehouse.yaml")
         .withCreateContainerCmdModifier(cmd -> {
-          cmd.withIpv4Address(APPLIANCE_SITE_SIDE).withIpv6Address(APPLIANCE_SITE_SIDE_V6);
+          cmd.withIpv4Address(address).withIpv6Address(addressV6);
           cmd.getHostConfig()
               .withCapAdd(Capability.NET_ADMIN, Capability.NET_RAW)
               .withDevices(Device.parse("/dev/net/tun"))

@@ -16,11 +16,19 @@ import org.testcontainers.images.builder.ImageFromDockerfile;
  */
 public final class TestImages {
   public static final String BASE = "gatehouse/debian:bookworm";
-  public static final String APPLIANCE = "gatehouse/appliance:test";
+  /**
+   * The appliance's tag, {@code gatehouse/appliance:test} unless the system property
+   * {@code gatehouse.test.applianceImage} names another: a second worktree's runs then build
+   * and use their own image, not the one another checkout's tests are using.
+   */
+  public static final String APPLIANCE = System.getProperty("gatehouse.test.applianceImage",
+      "gatehouse/appliance:test");
   public static final String ORIGIN = "gatehouse/origin:test";
   public static final String SITE = "gatehouse/site:test";
   /** Debian's haproxy, the relay benchmarks measure Gatehouse against. */
   public static final String HAPROXY = "gatehouse/haproxy:test";
+  /** Debian's wireguard-go and haproxy on one host: the edge the WireGuard benchmark measures against. */
+  public static final String EDGE = "gatehouse/edge:test";
 
   private static volatile boolean built;
   private static volatile boolean siteBuilt;
@@ -79,6 +87,7 @@ public final class TestImages {
   public static synchronized void ensureBaselinesBuilt() {
     ensureBuilt();
     new ImageFromDockerfile(HAPROXY, false).withFileFromPath(".", resource("haproxy")).get();
+    new ImageFromDockerfile(EDGE, false).withFileFromPath(".", resource("edge")).get();
   }
 
   /** The appliance image, made the way users make it: by scripts/build-image. */

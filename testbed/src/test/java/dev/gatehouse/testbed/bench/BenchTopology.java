@@ -33,12 +33,12 @@ import org.testcontainers.images.builder.Transferable;
  * configuration or fail to carry traffic: the topology then records why, and the
  * benchmarks report Gatehouse's figures as failed with that reason.
  */
-public final class BenchTopology implements AutoCloseable {
+public final class BenchTopology implements RelayTopology {
   public static final String HAPROXY_SITE_SIDE = "198.18.10.3";
   public static final String HAPROXY_ORIGIN_SIDE = "198.18.20.3";
   public static final String HAPROXY_SITE_SIDE_V6 = "2001:2:0:10::3";
   public static final String HAPROXY_ORIGIN_SIDE_V6 = "2001:2:0:20::3";
-  private static final String HAPROXY_CONFIG_PATH = "/etc/haproxy/bench.cfg";
+  static final String HAPROXY_CONFIG_PATH = "/etc/haproxy/bench.cfg";
   private static final int APPLIANCE_OUTPUT_LINES = 15;
   private static final Logger LOG = LoggerFactory.getLogger(BenchTopology.class);
 
@@ -76,22 +76,23 @@ public final class BenchTopology implements AutoCloseable {
     }
   }
 
-  /** The site host, where every benchmark's client runs. */
+  @Override
   public GenericContainer<?> site() {
     return site;
   }
 
-  /** The address the site's client connects to for {@code route}; the ports are the origin's. */
+  @Override
   public String target(Route route) {
     return route == Route.GATEHOUSE ? ORIGIN_HOST : HAPROXY_SITE_SIDE;
   }
 
   /** The baseline relay with its version, as {@code haproxy -v} gives it. */
+  @Override
   public String baselineName() {
     return baselineName;
   }
 
-  /** Why Gatehouse cannot be measured in this topology, if it cannot. */
+  @Override
   public Optional<String> applianceFailure() {
     return applianceFailure;
   }
@@ -101,10 +102,7 @@ public final class BenchTopology implements AutoCloseable {
     site.start();
     haproxy.start();
     RouterTopology.join(haproxy, originNet, HAPROXY_ORIGIN_SIDE, HAPROXY_ORIGIN_SIDE_V6);
-    String version = RouterTopology.run(haproxy, "haproxy", "-v").getStdout().lines().findFirst().orElse("");
-    // "HAProxy version 2.6.12-1+deb12u3 2025/10/03 - https://haproxy.org/"
-    String[] words = version.split("\\s+");
-    baselineName = "haproxy " + (words.length > 2 ? words[2] : "(version unknown)") + ", TCP mode";
+    baselineName = "haproxy " + haproxyVersion(haproxy) + ", TCP mode";
     requireRelayed(HAPROXY_SITE_SIDE, HAPROXY_ORIGIN_SIDE).ifPresent(reason -> {
       throw new IllegalStateException("the baseline relay does not carry HTTP: " + reason);
     });
@@ -142,6 +140,15 @@ public final class BenchTopology implements AutoCloseable {
    */
   private Optional<String> requireRelayed(String address, String relaySource)
       throws IOException, InterruptedException {
+    return requireRelayed(site, origin, address, relaySource);
+  }
+
+  /**
+   * Fetches {@code origin}'s page from {@code site} through {@code address}, and checks that
+   * the origin saw the request come from {@code relaySource}; empty when both hold.
+   */
+  static Optional<String> requireRelayed(GenericContainer<?> site, GenericContainer<?> origin, String address,
+      String relaySource) throws IOException, InterruptedException {
     ExecResult curl = site.execInContainer("curl", "-sS", "--max-time", "10", "http://" + address + "/index.html");
     if (curl.getExitCode() != 0) {
       return Optional.of("curl exited " + curl.getExitCode() + ": " + curl.getStderr().strip());
@@ -161,16 +168,29 @@ public final class BenchTopology implements AutoCloseable {
         .withNetwork(siteNet)
         .withCreateContainerCmdModifier(cmd -> cmd.withIpv4Address(HAPROXY_SITE_SIDE)
             .withIpv6Address(HAPROXY_SITE_SIDE_V6))
-        .withCopyToContainer(Transferable.of(haproxyConfig()), HAPROXY_CONFIG_PATH)
+        .withCopyToContainer(Transferable.of(haproxyConfig("", ORIGIN_HOST)), HAPROXY_CONFIG_PATH)
         .withExposedPorts(ConnectionRateBenchmark.HTTP_PORT, TcpThroughputBenchmark.IPERF3_PORT)
         .waitingFor(Wait.forListeningPort());
   }
 
+  /** The version {@code haproxy -v} prints on {@code host}, such as {@code 2.6.12-1+deb12u3}. */
+  static String haproxyVersion(GenericContainer<?> host) throws IOException, InterruptedException {
+    return haproxyVersion(RouterTopology.run(host, "haproxy", "-v").getStdout());
+  }
+
+  /** The version in {@code haproxy -v}'s first line. */
+  static String haproxyVersion(String output) {
+    // "HAProxy version 2.6.12-1+deb12u3 2025/10/03 - https://haproxy.org/"
+    String[] words = output.lines().findFirst().orElse("").split("\\s+");
+    return words.length > 2 && words[1].equals("version") ? words[2] : "(version unknown)";
+  }
+
   /**
-   * A plain TCP relay per origin port. maxconn stays under the container's open-file limit
-   * (haproxy refuses to start when it cannot raise its limit to twice maxconn).
+   * A plain TCP relay per origin port, listening on {@code bindAddress} (every address when
+   * empty) and connecting to {@code originAddress}. maxconn stays under the container's
+   * open-file limit (haproxy refuses to start when it cannot raise its limit to twice maxconn).
    */
-  static String haproxyConfig() {
+  static String haproxyConfig(String bindAddress, String originAddress) {
     return """
         global
             maxconn 4096
@@ -180,15 +200,16 @@ public final class BenchTopology implements AutoCloseable {
             timeout client 30s
             timeout server 30s
         listen iperf3
-            bind :%2$d
+            bind %4$s:%2$d
             server origin %1$s:%2$d
         listen http
-            bind :%3$d
+            bind %4$s:%3$d
             server origin %1$s:%3$d
-        """.formatted(ORIGIN_HOST, TcpThroughputBenchmark.IPERF3_PORT, ConnectionRateBenchmark.HTTP_PORT);
+        """.formatted(originAddress, TcpThroughputBenchmark.IPERF3_PORT, ConnectionRateBenchmark.HTTP_PORT,
+        bindAddress);
   }
 
-  private static String rootMessage(Throwable e) {
+  static String rootMessage(Throwable e) {
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
@@ -196,7 +217,7 @@ public final class BenchTopology implements AutoCloseable {
     return root == e ? String.valueOf(e.getMessage()) : e.getMessage() + ": " + root.getMessage();
   }
 
-  private static String tail(String output) {
+  static String tail(String output) {
     List<String> lines = output.strip().lines().toList();
     if (lines.isEmpty()) {
       return "(nothing)";

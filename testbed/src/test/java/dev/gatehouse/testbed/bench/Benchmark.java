@@ -4,7 +4,8 @@ import java.io.IOException;
 
 /**
  * One figure: a measurement the runner takes through Gatehouse and through the baseline,
- * alternately, {@link #runs()} times each after one warm-up run each.
+ * alternately, {@link #runs()} times each after one warm-up run each, in the
+ * {@link #topology()} it names.
  */
 public interface Benchmark {
   /** The figure's key in performance.json, for example {@code tcp-throughput}. */
@@ -19,6 +20,11 @@ public interface Benchmark {
   /** The unit of every value, for example {@code bit/s}. */
   String unit();
 
+  /** The containers the figure runs in; the runner starts them for it. */
+  default Topology topology() {
+    return Topology.TUN_ROUTER;
+  }
+
   /** How many recorded runs each route gets. */
   default int runs() {
     return 3;
@@ -29,6 +35,6 @@ public interface Benchmark {
    *
    * @throws BenchmarkException when the run produced no trustworthy value
    */
-  double runOnce(BenchTopology topology, Route route, boolean warmUp)
+  double runOnce(RelayTopology topology, Route route, boolean warmUp)
       throws BenchmarkException, IOException, InterruptedException;
 }

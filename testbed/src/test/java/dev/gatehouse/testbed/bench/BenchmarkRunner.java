@@ -5,7 +5,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -51,7 +53,8 @@ public final class BenchmarkRunner {
     }
     String commit = System.getProperty("gatehouse.bench.commit", "unknown");
     List<Benchmark> inContainers = arguments.select(
-        List.of(new TcpThroughputBenchmark(), new ConnectionRateBenchmark()), Benchmark::name);
+        List.of(new TcpThroughputBenchmark(), new ConnectionRateBenchmark(), new WireGuardTcpThroughputBenchmark()),
+        Benchmark::name);
     List<InProcessBenchmark> inProcess = arguments.select(PolicyDecisionBenchmark.all(), InProcessBenchmark::name);
     if (inContainers.isEmpty() && inProcess.isEmpty()) {
       LOG.error("no figure's name starts with any of {}", arguments.prefixes());
@@ -67,10 +70,13 @@ public final class BenchmarkRunner {
     for (InProcessBenchmark benchmark : inProcess) {
       figures.add(measure(benchmark));
     }
-    if (!inContainers.isEmpty()) {
-      try (BenchTopology topology = BenchTopology.start(APPLIANCE_CONFIG)) {
-        topology.applianceFailure().ifPresent(reason -> LOG.warn("gatehouse cannot be measured: {}", reason));
-        for (Benchmark benchmark : inContainers) {
+    for (Map.Entry<Topology, List<Benchmark>> group : byTopology(inContainers).entrySet()) {
+      LOG.info("starting topology={} for figures={}", group.getKey(),
+          group.getValue().stream().map(Benchmark::name).toList());
+      try (RelayTopology topology = group.getKey().start()) {
+        topology.applianceFailure().ifPresent(reason -> LOG.warn("gatehouse cannot be measured in {}: {}",
+            group.getKey(), reason));
+        for (Benchmark benchmark : group.getValue()) {
           figures.add(measure(benchmark, topology));
         }
       }
@@ -84,8 +90,20 @@ public final class BenchmarkRunner {
     System.exit(latest.anyFailed() ? 1 : 0);
   }
 
+  /**
+   * The benchmarks grouped by the topology each needs, in {@link Topology}'s order, each
+   * group in the benchmarks' order; a topology no benchmark needs is absent.
+   */
+  static Map<Topology, List<Benchmark>> byTopology(List<Benchmark> benchmarks) {
+    Map<Topology, List<Benchmark>> groups = new EnumMap<>(Topology.class);
+    for (Benchmark benchmark : benchmarks) {
+      groups.computeIfAbsent(benchmark.topology(), topology -> new ArrayList<>()).add(benchmark);
+    }
+    return groups;
+  }
+
   /** One warm-up run per route, then the recorded runs, alternating the routes. */
-  static Figure measure(Benchmark benchmark, BenchTopology topology) throws IOException, InterruptedException {
+  static Figure measure(Benchmark benchmark, RelayTopology topology) throws IOException, InterruptedException {
     Side gatehouse = new Side(benchmark.name(), benchmark.unit(), Route.GATEHOUSE, topology.applianceFailure(),
         warmUp -> benchmark.runOnce(topology, Route.GATEHOUSE, warmUp));
     Side baseline = new Side(benchmark.name(), benchmark.unit(), Route.BASELINE, Optional.empty(),

@@ -7,6 +7,7 @@ import dev.gatehouse.testbed.bench.BenchmarkRunner.Arguments;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -49,6 +50,33 @@ class BenchmarkRunnerTest {
 
     assertEquals("--only needs a figure-name prefix after it", noPrefix.getMessage());
     assertEquals("unexpected argument 'elsewhere'", twoDirectories.getMessage());
+  }
+
+  @Test
+  void groupsTheContainerFiguresByTheTopologyEachNeedsInTopologyOrder() {
+    Benchmark wireguard = new WireGuardTcpThroughputBenchmark();
+    Benchmark throughput = new TcpThroughputBenchmark();
+    Benchmark connections = new ConnectionRateBenchmark();
+
+    Map<Topology, List<Benchmark>> groups = BenchmarkRunner.byTopology(List.of(wireguard, throughput, connections));
+
+    assertEquals(List.of(Topology.TUN_ROUTER, Topology.WIREGUARD), List.copyOf(groups.keySet()));
+    assertEquals(List.of(throughput, connections), groups.get(Topology.TUN_ROUTER));
+    assertEquals(List.of(wireguard), groups.get(Topology.WIREGUARD));
+  }
+
+  @Test
+  void startsNoTopologyThatNoSelectedFigureNeeds() {
+    Arguments arguments = Arguments.parse("--only", "wireguard");
+    List<Benchmark> selected = arguments.select(List.of(new TcpThroughputBenchmark(),
+        new ConnectionRateBenchmark(), new WireGuardTcpThroughputBenchmark()), Benchmark::name);
+
+    Map<Topology, List<Benchmark>> groups = BenchmarkRunner.byTopology(selected);
+
+    assertEquals(List.of(Topology.WIREGUARD), List.copyOf(groups.keySet()));
+    assertEquals(List.of("wireguard-tcp-throughput"), groups.get(Topology.WIREGUARD).stream()
+        .map(Benchmark::name).toList());
+    assertEquals(Map.of(), BenchmarkRunner.byTopology(List.of()));
   }
 
   @Test

@@ -47,7 +47,7 @@ public final class ConnectionRateBenchmark implements Benchmark {
   }
 
   @Override
-  public double runOnce(BenchTopology topology, Route route, boolean warmUp)
+  public double runOnce(RelayTopology topology, Route route, boolean warmUp)
       throws BenchmarkException, IOException, InterruptedException {
     int requests = warmUp ? WARM_UP_REQUESTS : REQUESTS;
     String url = "http://" + topology.target(route) + ":" + HTTP_PORT + "/index.html";

@@ -345,7 +345,12 @@ public record PerformanceReport(List<Entry> entries) {
       containers: a site host (198.18.10.10) and an origin host (198.18.20.10, nginx and
       iperf3), with two relays between them, the appliance (router mode: the site routes to
       it, its TUN ingress takes the packets) and haproxy in TCP mode (198.18.10.3 to the
-      origin). The policy figures (`policy-`) need no containers: they run in the runner's
+      origin). The WireGuard figures (`wireguard-`) use a second topology, started after the
+      first is gone: a site host (198.18.60.10) with one wireguard-go interface per edge, an
+      origin host (198.18.70.10), the appliance (198.18.60.2, a `type: wireguard` tunnel,
+      198.18.61.1 inside) and a baseline edge (198.18.60.3: a second wireguard-go, 198.18.62.1
+      inside, and haproxy in TCP mode on that address to the origin). The policy figures
+      (`policy-`) need no containers: they run in the runner's
       JVM, Gatehouse's code path against a baseline code path doing the same work. Each figure
       is measured on both sides in the same run, alternating Gatehouse and the baseline run by
       run after one warm-up run each, so that drift on the machine touches both alike.
