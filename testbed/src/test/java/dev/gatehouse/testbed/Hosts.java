@@ -3,8 +3,10 @@ package dev.gatehouse.testbed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Duration;
+import java.util.List;
 import org.testcontainers.containers.Container.ExecResult;
 import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.Network;
 import org.testcontainers.containers.output.OutputFrame;
 
 /** Shell commands on the test hosts and the appliance's activity records, for end-to-end tests. */
@@ -48,6 +50,20 @@ final class Hosts {
     }
     throw new AssertionError("no activity record with " + String.join(" and ", markers)
         + "; appliance output:\n" + appliance.getLogs());
+  }
+
+  /** Stops the containers, then closes the networks; skips those never made (null). */
+  static void stopAll(List<GenericContainer<?>> containers, List<Network> networks) {
+    for (GenericContainer<?> container : containers) {
+      if (container != null) {
+        container.stop();
+      }
+    }
+    for (Network network : networks) {
+      if (network != null) {
+        network.close();
+      }
+    }
   }
 
   private static boolean holdsAll(String line, String... markers) {

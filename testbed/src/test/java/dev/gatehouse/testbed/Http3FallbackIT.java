@@ -9,6 +9,7 @@ import dev.gatehouse.testbed.quic.ContainerJava;
 import dev.gatehouse.testbed.quic.Http3Origin;
 import dev.gatehouse.testbed.quic.Http3Probe;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -74,16 +75,7 @@ class Http3FallbackIT {
 
   @AfterAll
   static void stop() {
-    for (GenericContainer<?> container : new GenericContainer<?>[] {site, appliance, origin}) {
-      if (container != null) {
-        container.stop();
-      }
-    }
-    for (Network network : new Network[] {siteNet, originNet}) {
-      if (network != null) {
-        network.close();
-      }
-    }
+    Hosts.stopAll(Arrays.asList(site, appliance, origin), Arrays.asList(siteNet, originNet));
   }
 
   @Test

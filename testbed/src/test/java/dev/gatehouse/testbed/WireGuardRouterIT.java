@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.gatehouse.testbed.WireGuardSite.Peer;
 import dev.gatehouse.testbed.WireGuardSite.PeerStatus;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
@@ -106,16 +107,7 @@ class WireGuardRouterIT {
 
   @AfterAll
   static void stop() {
-    for (GenericContainer<?> container : new GenericContainer<?>[] {site, appliance, origin}) {
-      if (container != null) {
-        container.stop();
-      }
-    }
-    for (Network network : new Network[] {siteNet, originNet}) {
-      if (network != null) {
-        network.close();
-      }
-    }
+    Hosts.stopAll(Arrays.asList(site, appliance, origin), Arrays.asList(siteNet, originNet));
   }
 
   @Test

@@ -69,6 +69,15 @@ public final class WireGuardDevice {
 
   /** Implementation choice: packets queued per peer while no session exists. */
   public static final int MAX_QUEUED_PACKETS = 128;
+  /**
+   * Implementation choice: above this many handshake messages with a valid mac1 in one
+   * second, demand cookies (§5.3) for the rest of that second and the next. Responding to
+   * an initiation costs four X25519 operations, about a third of a millisecond here, so
+   * one loop spends under a third of its time on handshakes below this rate.
+   */
+  public static final int DEFAULT_HANDSHAKES_PER_SECOND_UNDER_LOAD = 1000;
+  private static final long LOAD_WINDOW_NANOS = 1_000_000_000L;
+
   /** A default inner MTU: 1500 less IPv6 (40), UDP (8) and WireGuard's overhead (32). */
   public static final int DEFAULT_MTU_BYTES = 1420;
 
@@ -96,6 +105,12 @@ public final class WireGuardDevice {
   private final TransportData transportView = new TransportData();
 
   private boolean underLoad;
+  private int handshakesPerSecondUnderLoad = DEFAULT_HANDSHAKES_PER_SECOND_UNDER_LOAD;
+  /** Start of the one-second window {@link #handshakesInWindow} counts, or NONE. */
+  private long loadWindowStartNanos = NONE;
+  private int handshakesInWindow;
+  /** Until when the device stays under load once a window overflowed. */
+  private long loadedUntilNanos = NONE;
   private byte[] cookieSecret;
   private long cookieSecretNanos = NONE;
 
@@ -136,11 +151,29 @@ public final class WireGuardDevice {
   }
 
   /**
-   * Under load, handshake messages need a valid mac2 or get a cookie reply (§5.3); the
-   * caller decides when, from its own measure of load.
+   * Forces the device under load, or lets its own measure decide again. Under load,
+   * handshake messages need a valid mac2 or get a cookie reply (§5.3).
    */
   public void setUnderLoad(boolean underLoad) {
     this.underLoad = underLoad;
+  }
+
+  /**
+   * Sets how many handshake messages with a valid mac1 one second may bring before the
+   * device considers itself under load (§5.3 leaves the measure to the implementation).
+   *
+   * @throws IllegalArgumentException if {@code perSecond} is below 1
+   */
+  public void setHandshakesPerSecondUnderLoad(int perSecond) {
+    if (perSecond < 1) {
+      throw new IllegalArgumentException("handshakes per second under load must be at least 1, got " + perSecond);
+    }
+    this.handshakesPerSecondUnderLoad = perSecond;
+  }
+
+  /** Whether handshake messages now need mac2: forced, or too many came in the last second. */
+  public boolean isUnderLoad(long nowNanos) {
+    return underLoad || nowNanos < loadedUntilNanos;
   }
 
   // ---------------------------------------------------------------- peers
@@ -781,7 +814,7 @@ public final class WireGuardDevice {
     if (!regionEquals(mac1, msg, mac1Offset)) {
       return drop(null, WireGuardDropReason.BAD_MAC1);
     }
-    if (!underLoad) {
+    if (!measureLoad(nowNanos)) {
       return null;
     }
     int mac2Offset = mac1Offset + Blake2s.MAC_BYTES;
@@ -794,6 +827,23 @@ public final class WireGuardDevice {
     boolean absent = regionEquals(new byte[Blake2s.MAC_BYTES], msg, mac2Offset);
     drop(null, absent ? WireGuardDropReason.COOKIE_REQUIRED : WireGuardDropReason.BAD_MAC2);
     return ReceiveResult.COOKIE_SENT;
+  }
+
+  /**
+   * Counts one handshake message that passed mac1 and says whether the device is under
+   * load: forced, or more than {@link #handshakesPerSecondUnderLoad} in the current
+   * one-second window, which keeps it so until the next window ends.
+   */
+  private boolean measureLoad(long nowNanos) {
+    if (loadWindowStartNanos == NONE || nowNanos - loadWindowStartNanos >= LOAD_WINDOW_NANOS) {
+      loadWindowStartNanos = nowNanos;
+      handshakesInWindow = 0;
+    }
+    handshakesInWindow++;
+    if (handshakesInWindow > handshakesPerSecondUnderLoad) {
+      loadedUntilNanos = loadWindowStartNanos + 2 * LOAD_WINDOW_NANOS;
+    }
+    return isUnderLoad(nowNanos);
   }
 
   /** §5.4.7: τ = MAC(Rm, Am′), Rm a secret changing every two minutes, Am′ the source. */

@@ -170,6 +170,33 @@ class DeviceBehaviourTest {
     }
 
     @Test
+    void aBurstOfHandshakesPutsTheDeviceUnderLoadUntilItPasses() {
+      pair.b.setHandshakesPerSecondUnderLoad(2);
+      // strangers' initiations carry a valid mac1 (B's public key is all it takes): they
+      // count towards the load though B answers none of them
+      for (long seed = 20; seed < 22; seed++) {
+        DevicePair stranger = new DevicePair(seed, null);
+        WireGuardPeer bAtStranger = stranger.a.addPeer(pair.b.publicKey(), null, DevicePair.B_ENDPOINT, 0);
+        stranger.a.send(bAtStranger, Unpooled.wrappedBuffer(packet(40)), pair.now);
+        assertEquals(ReceiveResult.DROPPED, pair.toB(stranger.aOut.take().bytes()));
+      }
+      assertFalse(pair.b.isUnderLoad(pair.now));
+
+      // the third in the same second tips it over: a peer's initiation without mac2 gets a cookie
+      pair.a.send(pair.bAtA, Unpooled.wrappedBuffer(packet(40)), pair.now);
+      assertEquals(List.of(ReceiveResult.COOKIE_SENT), pair.aToB());
+      assertEquals(1, pair.b.counters().drops(WireGuardDropReason.COOKIE_REQUIRED));
+      assertTrue(pair.b.isUnderLoad(pair.now + 1_500_000_000L));
+      pair.bOut.sent.clear();
+
+      // two quiet seconds later, the retry (still without a cookie: A never got the reply) is answered
+      pair.advanceSeconds(5.4);
+      assertFalse(pair.b.isUnderLoad(pair.now));
+      pair.a.tick(pair.now);
+      assertEquals(List.of(ReceiveResult.HANDSHAKE_ANSWERED), pair.aToB());
+    }
+
+    @Test
     void notUnderLoadMac2IsNotRequired() {
       pair.handshake();
       assertEquals(0, pair.b.counters().drops(WireGuardDropReason.COOKIE_REQUIRED));
