@@ -158,9 +158,9 @@ class PeerConfigCommandTest {
     assertTrue(without.err().startsWith("gatehouse: peer-config: tunnel \"roaming\" listens on every address"),
         without.err());
 
-    Outcome with = peerConfig("--tunnel", "roaming", "--peer", "phone", "--endpoint", "198.51.100.7:51822");
+    Outcome with = peerConfig("--tunnel", "roaming", "--peer", "phone", "--endpoint", "198.18.251.7:51822");
     assertEquals(0, with.exitCode(), with.err());
-    assertTrue(settingLines(with.out()).contains("Endpoint = 198.51.100.7:51822"), with.out());
+    assertTrue(settingLines(with.out()).contains("Endpoint = 198.18.251.7:51822"), with.out());
   }
 
   @Test

@@ -36,6 +36,11 @@ public enum WireGuardDropReason {
   REPLAYED,
   /** In: a transport message under a keypair older than REJECT-AFTER-TIME (§6.1). */
   EXPIRED_KEY,
+  /**
+   * In, counted on the peer by the tunnel: authenticated, but the inner source address is
+   * not one of the peer's allowed IPs (whitepaper §2, cryptokey routing).
+   */
+  IN_SOURCE_NOT_ALLOWED,
   /** Out: the peer has no endpoint to send to yet. */
   OUT_NO_ENDPOINT,
   /** Out: the queue of packets waiting for a handshake was full; the oldest was dropped. */

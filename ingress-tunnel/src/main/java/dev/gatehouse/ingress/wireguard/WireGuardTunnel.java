@@ -560,7 +560,7 @@ public final class WireGuardTunnel implements Tunnel {
       return WireGuardTunnelDropReason.IN_NOT_IP;
     }
     if (owner != peer) {
-      // TODO(#5): counted per tunnel only; the issue asks for these drops per peer as well
+      peer.counters().drop(WireGuardDropReason.IN_SOURCE_NOT_ALLOWED);
       return WireGuardTunnelDropReason.IN_SOURCE_NOT_ALLOWED;
     }
     inner.writerIndex(offset + packetBytes);

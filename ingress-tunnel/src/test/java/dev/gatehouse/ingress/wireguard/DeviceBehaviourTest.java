@@ -429,7 +429,7 @@ class DeviceBehaviourTest {
     @Test
     void endpointFollowsOnlyAuthenticatedPackets() {
       pair.handshake();
-      InetSocketAddress roamed = new InetSocketAddress("203.0.113.9", 1234);
+      InetSocketAddress roamed = new InetSocketAddress("198.18.252.9", 1234);
       pair.a.send(pair.bAtA, Unpooled.wrappedBuffer(packet(60)), pair.now);
       byte[] data = pair.aOut.take().bytes();
       byte[] forged = data.clone();
@@ -455,7 +455,7 @@ class DeviceBehaviourTest {
           ByteBufAllocator.DEFAULT, new SplittableRandom(78), 0, 1420);
       WireGuardPeer bAtC = c.addPeer(pair.b.publicKey(), null, DevicePair.B_ENDPOINT, 0);
       WireGuardPeer cAtB = pair.b.addPeer(c.publicKey(), null, null, 0);
-      InetSocketAddress cEndpoint = new InetSocketAddress("198.51.100.3", 5000);
+      InetSocketAddress cEndpoint = new InetSocketAddress("198.18.251.3", 5000);
       c.send(bAtC, Unpooled.wrappedBuffer(packet(40)), pair.now);
       pair.b.receive(Unpooled.wrappedBuffer(cOut.take().bytes()), cEndpoint, pair.now);
       c.receive(Unpooled.wrappedBuffer(pair.bOut.take().bytes()), DevicePair.B_ENDPOINT, pair.now);

@@ -9,8 +9,8 @@ import java.util.SplittableRandom;
 
 /** Two engines wired to each other by hand: the test moves each datagram, or loses it. */
 final class DevicePair {
-  static final InetSocketAddress A_ENDPOINT = new InetSocketAddress("198.51.100.1", 40000);
-  static final InetSocketAddress B_ENDPOINT = new InetSocketAddress("198.51.100.2", 51820);
+  static final InetSocketAddress A_ENDPOINT = new InetSocketAddress("198.18.251.1", 40000);
+  static final InetSocketAddress B_ENDPOINT = new InetSocketAddress("198.18.251.2", 51820);
   static final long START = 1_000_000_000_000L;
 
   final SplittableRandom keys;

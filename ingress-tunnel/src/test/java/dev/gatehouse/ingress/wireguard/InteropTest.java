@@ -22,7 +22,7 @@ class InteropTest {
 
   private static final long WALL_OFFSET_NANOS = 1_700_000_000_000_000_000L;
   private static final long NOW = 42_000_000_000L;
-  private static final InetSocketAddress REF_ENDPOINT = new InetSocketAddress("192.0.2.7", 51820);
+  private static final InetSocketAddress REF_ENDPOINT = new InetSocketAddress("198.18.253.7", 51820);
 
   private final SplittableRandom keys = new SplittableRandom(99);
   private final byte[] devicePrivate = WireGuardKeys.generatePrivateKey(keys);

@@ -51,7 +51,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Peers of a running tunnel changed by a reloaded plan (issue #5), between real clients on
- * loopback: the tunnel starts with peer "a" (10.0.0.0/24) and peer "b" (10.0.2.0/24), both
+ * loopback: the tunnel starts with peer "a" (198.18.100.0/24) and peer "b" (198.18.102.0/24), both
  * with a session, and each test shows that what did not change keeps its session, the
  * same keypair object, and its packets.
  */
@@ -65,9 +65,9 @@ class WireGuardTunnelReconfigureTest {
   private final byte[] aPrivate = WireGuardKeys.generatePrivateKey(random);
   private final byte[] bPrivate = WireGuardKeys.generatePrivateKey(random);
   private final byte[] cPrivate = WireGuardKeys.generatePrivateKey(random);
-  private final WireGuardPeerSettings peerA = peer("a", WireGuardKeys.publicKey(aPrivate), null, "10.0.0.0/24");
-  private final WireGuardPeerSettings peerB = peer("b", WireGuardKeys.publicKey(bPrivate), null, "10.0.2.0/24");
-  private final WireGuardPeerSettings peerC = peer("c", WireGuardKeys.publicKey(cPrivate), null, "10.0.3.0/24");
+  private final WireGuardPeerSettings peerA = peer("a", WireGuardKeys.publicKey(aPrivate), null, "198.18.100.0/24");
+  private final WireGuardPeerSettings peerB = peer("b", WireGuardKeys.publicKey(bPrivate), null, "198.18.102.0/24");
+  private final WireGuardPeerSettings peerC = peer("c", WireGuardKeys.publicKey(cPrivate), null, "198.18.103.0/24");
   private final BlockingQueue<byte[]> arrivals = new LinkedBlockingQueue<>();
   private final InnerPacketSink sink = (from, packet) -> {
     try {
@@ -90,8 +90,8 @@ class WireGuardTunnelReconfigureTest {
     tunnel.start(sink);
     a = client(aPrivate, null);
     b = client(bPrivate, null);
-    exchange(a, "10.0.0.2");
-    exchange(b, "10.0.2.2");
+    exchange(a, "198.18.100.2");
+    exchange(b, "198.18.102.2");
   }
 
   @AfterEach
@@ -114,18 +114,18 @@ class WireGuardTunnelReconfigureTest {
     assertSame(aSession, session(peerA));
     long aHandshakeAfterNanos = tunnel.inspect(device -> device.peer(publicKey(peerA)).latestHandshakeNanos());
     assertEquals(aHandshakeNanos, aHandshakeAfterNanos);
-    exchange(a, "10.0.0.2");
+    exchange(a, "198.18.100.2");
     assertEquals(1, handshakeResponses(a), "a's flows ran on its first session throughout");
 
     // b is gone: no route to it, and its session's index names nothing any more
-    assertFalse(tunnel.send(packet(ORIGIN, "10.0.2.2")));
+    assertFalse(tunnel.send(packet(ORIGIN, "198.18.102.2")));
     assertEquals(1, tunnel.drops(WireGuardTunnelDropReason.OUT_NO_PEER));
-    b.send(Unpooled.wrappedBuffer(bytes("10.0.2.2", ORIGIN)));
+    b.send(Unpooled.wrappedBuffer(bytes("198.18.102.2", ORIGIN)));
     b.pumpUntil("the tunnel drops b's packet",
         () -> tunnel.deviceCounters().drops(WireGuardDropReason.UNKNOWN_INDEX) == 1);
     assertTrue(arrivals.isEmpty());
 
-    exchange(client(cPrivate, null), "10.0.3.2");
+    exchange(client(cPrivate, null), "198.18.103.2");
     assertEquals(List.of("a", "c"), tunnel.peers().stream().map(WireGuardTunnel.PeerStatus::label).toList());
   }
 
@@ -134,7 +134,7 @@ class WireGuardTunnelReconfigureTest {
     Keypair aSession = session(peerA);
     Keypair bSession = session(peerB);
     DatagramSocket elsewhere = socket();
-    WireGuardPeerSettings movedA = with(peerA, List.of(prefix("10.0.9.0/24")), Optional.empty(),
+    WireGuardPeerSettings movedA = with(peerA, List.of(prefix("198.18.109.0/24")), Optional.empty(),
         Optional.of(Duration.ofSeconds(1)));
     WireGuardPeerSettings movedB = with(peerB, peerB.allowedIps(),
         Optional.of((InetSocketAddress) elsewhere.getLocalSocketAddress()), Optional.empty());
@@ -146,14 +146,14 @@ class WireGuardTunnelReconfigureTest {
     assertSame(bSession, session(peerB));
 
     // a's allowed IPs moved: the old prefix is refused both ways, the new one works
-    a.send(Unpooled.wrappedBuffer(bytes("10.0.0.2", ORIGIN)));
-    byte[] fromNewPrefix = bytes("10.0.9.2", ORIGIN);
+    a.send(Unpooled.wrappedBuffer(bytes("198.18.100.2", ORIGIN)));
+    byte[] fromNewPrefix = bytes("198.18.109.2", ORIGIN);
     a.send(Unpooled.wrappedBuffer(fromNewPrefix));
     a.pumpUntil("a's packet from its new prefix reaches the core", () -> !arrivals.isEmpty());
     assertArrayEquals(fromNewPrefix, arrivals.poll());
     assertEquals(1, tunnel.drops(WireGuardTunnelDropReason.IN_SOURCE_NOT_ALLOWED));
-    assertFalse(tunnel.send(packet(ORIGIN, "10.0.0.2")));
-    byte[] toNewPrefix = bytes(ORIGIN, "10.0.9.2");
+    assertFalse(tunnel.send(packet(ORIGIN, "198.18.100.2")));
+    byte[] toNewPrefix = bytes(ORIGIN, "198.18.109.2");
     int deliveredBefore = a.delivered.size();
     assertTrue(tunnel.send(Unpooled.wrappedBuffer(toNewPrefix)));
     a.pumpUntil("the packet to a's new prefix arrives", () -> a.delivered.size() > deliveredBefore);
@@ -165,7 +165,7 @@ class WireGuardTunnelReconfigureTest {
     assertSame(aSession, session(peerA));
 
     // b's configured endpoint applies at once
-    assertTrue(tunnel.send(packet(ORIGIN, "10.0.2.2")));
+    assertTrue(tunnel.send(packet(ORIGIN, "198.18.102.2")));
     assertEquals(MessageType.TRANSPORT_DATA, receiveOn(elsewhere)[0]);
     assertEquals(1, handshakeResponses(a));
   }
@@ -174,7 +174,7 @@ class WireGuardTunnelReconfigureTest {
   void startsANewSessionForAPeerWhosePresharedKeyChanged() throws IOException {
     Keypair bSession = session(peerB);
     byte[] psk = WireGuardKeys.generatePrivateKey(random);
-    WireGuardPeerSettings rekeyedA = peer("a", WireGuardKeys.publicKey(aPrivate), psk, "10.0.0.0/24");
+    WireGuardPeerSettings rekeyedA = peer("a", WireGuardKeys.publicKey(aPrivate), psk, "198.18.100.0/24");
 
     TunnelReconfiguration result = tunnel.reconfigure(plan(CONTEXT, serverPrivate, rekeyedA, peerB));
 
@@ -182,13 +182,13 @@ class WireGuardTunnelReconfigureTest {
         result);
     assertNull(session(peerA));
     assertSame(bSession, session(peerB));
-    a.send(Unpooled.wrappedBuffer(bytes("10.0.0.2", ORIGIN)));
+    a.send(Unpooled.wrappedBuffer(bytes("198.18.100.2", ORIGIN)));
     a.pumpUntil("the old session's packet is dropped",
         () -> tunnel.deviceCounters().drops(WireGuardDropReason.UNKNOWN_INDEX) == 1);
     assertTrue(arrivals.isEmpty());
 
-    exchange(client(aPrivate, psk), "10.0.0.2");
-    exchange(b, "10.0.2.2");
+    exchange(client(aPrivate, psk), "198.18.100.2");
+    exchange(b, "198.18.102.2");
     assertSame(bSession, session(peerB));
   }
 
@@ -206,8 +206,8 @@ class WireGuardTunnelReconfigureTest {
         List.of("mtu", "site", "virtual-network", "private-key", "listen-port", "listen-address", "address")), result);
     assertFalse(result.toString().contains(WireGuardKeys.toBase64(otherPrivate)));
     assertSame(aSession, session(peerA));
-    exchange(a, "10.0.0.2");
-    exchange(client(cPrivate, null), "10.0.3.2");
+    exchange(a, "198.18.100.2");
+    exchange(client(cPrivate, null), "198.18.103.2");
     assertEquals(TunnelReconfiguration.of(List.of(), result.restartNeeded()), tunnel.reconfigure(plan),
         "the same plan again changes nothing more");
   }

@@ -46,15 +46,15 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * A real {@link WireGuardTunnel} on loopback, driven by a {@link LoopbackClient}: the engine
  * on the other side of a UDP socket. The tunnel knows two peers: the client, which owns
- * 10.0.0.0/24 and fd00:0:0:1::/64, and "silent", which owns 10.0.1.0/24 and sits at a socket
+ * 198.18.100.0/24 and 2001:2:0:101::/64, and "silent", which owns 198.18.101.0/24 and sits at a socket
  * that never answers.
  */
 class WireGuardTunnelTest {
   private static final TunnelContext CONTEXT = new TunnelContext("sites", "wireguard", "lyon", 3, 1420);
-  private static final String CLIENT_V4 = "10.0.0.2";
-  private static final String CLIENT_V6 = "fd00:0:0:1::2";
+  private static final String CLIENT_V4 = "198.18.100.2";
+  private static final String CLIENT_V6 = "2001:2:0:101::2";
   private static final String ORIGIN_V4 = "198.18.0.1";
-  private static final String ORIGIN_V6 = "2001:db8::1";
+  private static final String ORIGIN_V6 = "2001:2:0:200::1";
   private static final long WAIT_MILLIS = 5_000;
 
   private final PacketWriter writer = new PacketWriter(PooledByteBufAllocator.DEFAULT);
@@ -82,10 +82,10 @@ class WireGuardTunnelTest {
     loops = FlowTestKit.loops(Epoll.isAvailable() ? "epoll" : "nio", 1);
     silent = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     WireGuardPeerSettings clientPeer = peer("client", WireGuardKeys.publicKey(clientPrivate), null,
-        "10.0.0.0/24", "fd00:0:0:1::/64");
+        "198.18.100.0/24", "2001:2:0:101::/64");
     WireGuardPeerSettings silentPeer = new WireGuardPeerSettings(Optional.of("silent"),
         WireGuardPublicKey.of(WireGuardKeys.publicKey(WireGuardKeys.generatePrivateKey(new SecureRandom()))),
-        Optional.empty(), List.of(prefix("10.0.1.0/24")),
+        Optional.empty(), List.of(prefix("198.18.101.0/24")),
         Optional.of((InetSocketAddress) silent.getLocalSocketAddress()), Optional.empty());
     tunnel = new WireGuardTunnel(CONTEXT, settings(clientPeer, silentPeer), loops);
     tunnel.start(sink);
@@ -121,12 +121,12 @@ class WireGuardTunnelTest {
   @Test
   void dropsAndCountsPacketsWhoseSourceIsNotTheSendersAndNeverDeliversThem() throws IOException {
     connect();
-    byte[] marker = udp("10.0.0.3", ORIGIN_V4, 7);
+    byte[] marker = udp("198.18.100.3", ORIGIN_V4, 7);
 
     // outside every prefix; another peer's prefix; outside the client's IPv6 prefix
-    client.send(Unpooled.wrappedBuffer(udp("10.9.9.9", ORIGIN_V4, 5)));
-    client.send(Unpooled.wrappedBuffer(udp("10.0.1.7", ORIGIN_V4, 5)));
-    client.send(Unpooled.wrappedBuffer(udp("fd00:0:0:2::2", ORIGIN_V6, 5)));
+    client.send(Unpooled.wrappedBuffer(udp("198.18.199.9", ORIGIN_V4, 5)));
+    client.send(Unpooled.wrappedBuffer(udp("198.18.101.7", ORIGIN_V4, 5)));
+    client.send(Unpooled.wrappedBuffer(udp("2001:2:0:102::2", ORIGIN_V6, 5)));
     client.send(Unpooled.wrappedBuffer(marker));
     client.pumpUntil("the marker reaches the core", () -> !arrivals.isEmpty());
 
@@ -134,6 +134,10 @@ class WireGuardTunnelTest {
     assertArrayEquals(marker, arrivals.poll().bytes());
     assertTrue(arrivals.isEmpty());
     assertEquals(3, tunnel.drops(WireGuardTunnelDropReason.IN_SOURCE_NOT_ALLOWED));
+    // and on the peer that sent them, which the device itself found no fault with
+    WireGuardCounters sender = tunnel.peers().stream().filter(p -> p.label().equals("client")).findFirst()
+        .orElseThrow().counters();
+    assertEquals(3, sender.drops(WireGuardDropReason.IN_SOURCE_NOT_ALLOWED));
     assertEquals(0, tunnel.deviceCounters().totalDrops());
   }
 
@@ -157,7 +161,7 @@ class WireGuardTunnelTest {
 
   @Test
   void dropsCountsAndReleasesACorePacketNoPeerOwns() {
-    ByteBuf packet = Unpooled.wrappedBuffer(udp(ORIGIN_V4, "203.0.113.9", 20));
+    ByteBuf packet = Unpooled.wrappedBuffer(udp(ORIGIN_V4, "198.18.200.9", 20));
     ByteBuf tracked = PooledByteBufAllocator.DEFAULT.buffer().writeBytes(packet);
     packet.release();
 
@@ -218,7 +222,7 @@ class WireGuardTunnelTest {
   @Test
   void closeReleasesQueuedPacketsAndTheSocketAndRefusesLaterPackets() throws Exception {
     InetSocketAddress bound = tunnel.localAddress();
-    ByteBuf queued = pooled(udp(ORIGIN_V4, "10.0.1.5", 64));
+    ByteBuf queued = pooled(udp(ORIGIN_V4, "198.18.101.5", 64));
     assertTrue(tunnel.send(queued));
     // the packet waits in the device for the silent peer's handshake, whose initiation went out
     assertEquals(MessageType.HANDSHAKE_INITIATION, receiveOn(silent)[0]);
@@ -241,7 +245,7 @@ class WireGuardTunnelTest {
   void wipesItsPeersWhenClosedAfterAFailedStart() throws Exception {
     WireGuardTunnel clash = new WireGuardTunnel(CONTEXT, new WireGuardSettings(Secret.of(serverPrivate),
         tunnel.localAddress().getPort(), Optional.of(InetAddress.getLoopbackAddress()), List.of(),
-        List.of(peer("client", client.publicKey(), null, "10.0.0.0/24"))), loops);
+        List.of(peer("client", client.publicKey(), null, "198.18.100.0/24"))), loops);
 
     IOException refused = assertThrows(IOException.class, () -> clash.start(sink));
     assertTrue(refused.getMessage().contains("cannot listen on UDP"), refused.getMessage());

@@ -25,7 +25,7 @@ class ProbeArgumentsTest {
   @Test
   void resolveForAnotherPortIsIgnored() throws Exception {
     // localhost comes from the hosts file: no name server is asked
-    Target target = Target.of(URI.create("https://localhost/"), Optional.of("localhost:8443:192.0.2.1"));
+    Target target = Target.of(URI.create("https://localhost/"), Optional.of("localhost:8443:198.18.253.1"));
 
     assertTrue(target.address().getAddress().isLoopbackAddress(), target.toString());
   }
