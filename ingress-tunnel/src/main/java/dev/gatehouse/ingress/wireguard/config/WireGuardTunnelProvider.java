@@ -6,6 +6,7 @@ import dev.gatehouse.core.config.ConfigNode;
 import dev.gatehouse.core.config.IpPrefix;
 import dev.gatehouse.core.config.Secret;
 import dev.gatehouse.core.config.SecretSource;
+import dev.gatehouse.core.crypto.X25519Keys;
 import dev.gatehouse.core.tunnel.TunnelContext;
 import dev.gatehouse.core.tunnel.TunnelPlan;
 import dev.gatehouse.core.tunnel.TunnelProvider;
@@ -78,15 +79,14 @@ public final class WireGuardTunnelProvider implements TunnelProvider {
     Optional<Optional<InetAddress>> listenAddress = readOptional(settings, "listen-address",
         node -> node.asAddress(errors));
     Optional<List<IpPrefix>> addresses = readAddresses(settings, errors);
-    Optional<List<WireGuardPeerSettings>> peers = readPeers(settings, secrets, errors);
+    Optional<WireGuardPublicKey> ownKey = privateKey.map(WireGuardTunnelProvider::publicKeyOf);
+    Optional<List<WireGuardPeerSettings>> peers = readPeers(settings, ownKey, secrets, errors);
     boolean mtuFits = checkIpv6Mtu(context, settings, addresses, peers, errors);
 
     if (privateKey.isEmpty() || listenPort.isEmpty() || listenAddress.isEmpty()
         || addresses.isEmpty() || peers.isEmpty() || !mtuFits) {
       return Optional.empty();
     }
-    // TODO(#5): refuse a peer whose public key is the interface's own (wg(8) drops such a
-    // peer); that needs X25519 from the engine to derive the public key.
     // TODO(#5): refuse two wireguard tunnels on one listen address and port; a provider
     // sees one tunnel at a time, so the check belongs where the whole list is read.
     WireGuardSettings wireGuard = new WireGuardSettings(privateKey.get(), listenPort.get(),
@@ -128,8 +128,18 @@ public final class WireGuardTunnelProvider implements TunnelProvider {
     }
   }
 
-  private static Optional<List<WireGuardPeerSettings>> readPeers(
-      ConfigMap settings, SecretSource secrets, ConfigErrors errors) {
+  /** The public key of a private key as read: what peers must not name. */
+  private static WireGuardPublicKey publicKeyOf(Secret privateKey) {
+    byte[] key = privateKey.reveal();
+    try {
+      return WireGuardPublicKey.of(X25519Keys.publicKey(key));
+    } finally {
+      X25519Keys.zero(key);
+    }
+  }
+
+  private static Optional<List<WireGuardPeerSettings>> readPeers(ConfigMap settings,
+      Optional<WireGuardPublicKey> ownKey, SecretSource secrets, ConfigErrors errors) {
     Optional<ConfigNode> node = settings.optional("peers");
     if (node.isEmpty()) {
       return Optional.of(List.of());
@@ -156,6 +166,7 @@ public final class WireGuardTunnelProvider implements TunnelProvider {
 
     // then the peers against each other
     ok &= checkUnique(peers, errors);
+    ok &= ownKey.map(key -> checkNotOwnKey(peers, key, errors)).orElse(true);
     ok &= PeerOverlaps.check(claims(peers), errors);
     return ok ? Optional.of(peers.stream().map(ReadPeer::settings).toList()) : Optional.empty();
   }
@@ -329,6 +340,19 @@ public final class WireGuardTunnelProvider implements TunnelProvider {
           + ", as a number (25) or a duration (25s, 2m), got " + quote(value));
     }
     return valid;
+  }
+
+  /** A tunnel cannot be its own peer: a handshake with itself would name no other side. */
+  private static boolean checkNotOwnKey(List<ReadPeer> peers, WireGuardPublicKey ownKey, ConfigErrors errors) {
+    boolean ok = true;
+    for (ReadPeer peer : peers) {
+      if (peer.settings().publicKey().equals(ownKey)) {
+        errors.add(peer.publicKeyNode(), "public key is this tunnel's own (the one its private-key gives):"
+            + " a tunnel cannot be its own peer");
+        ok = false;
+      }
+    }
+    return ok;
   }
 
   private static boolean checkUnique(List<ReadPeer> peers, ConfigErrors errors) {

@@ -12,6 +12,7 @@ import dev.gatehouse.core.config.ConfigNode;
 import dev.gatehouse.core.config.IpPrefix;
 import dev.gatehouse.core.config.Secret;
 import dev.gatehouse.core.config.SecretSource;
+import dev.gatehouse.core.crypto.X25519Keys;
 import dev.gatehouse.core.tunnel.TunnelContext;
 import dev.gatehouse.core.tunnel.TunnelPlan;
 import dev.gatehouse.core.tunnel.TunnelProvider;
@@ -459,6 +460,25 @@ class WireGuardTunnelProviderTest {
                   public-key: %s
                   allowed-ips: [198.18.54.0/24]
             """.formatted(PRIVATE_KEY, PEER_A, PEER_A, PEER_A)));
+  }
+
+  @Test
+  void refusesAPeerWithTheTunnelsOwnPublicKey() {
+    String own = X25519Keys.toBase64(X25519Keys.publicKey(bytes(PRIVATE_KEY)));
+    assertEquals(List.of("[0].peers[1].public-key: public key is this tunnel's own (the one its private-key gives):"
+        + " a tunnel cannot be its own peer (line 9)"),
+        errorsOf("""
+            - name: sites
+              type: wireguard
+              private-key: %s
+              peers:
+                - name: branch
+                  public-key: %s
+                  allowed-ips: [198.18.52.0/24]
+                - name: itself
+                  public-key: %s
+                  allowed-ips: [198.18.53.0/24]
+            """.formatted(PRIVATE_KEY, PEER_A, own)));
   }
 
   @Test
