@@ -20,11 +20,10 @@ import org.testcontainers.containers.Network;
  * <p>The user-space datapath sends and receives tunnel packets itself, on an OVS bridge that
  * owns the outer address, so {@link #up} builds two bridges, both {@code datapath_type=netdev}:
  * <pre>
- *   kernel: outer address, defaults         kernel: inner addresses, MTU, routes
- *            |                                        |
- *   [UPLINK_BRIDGE local port] --- eth0     [TUNNEL_BRIDGE local port, NOARP]
- *   uplink bridge (NORMAL)                  tunnel bridge: its local port &lt;-&gt; GRE_PORT
- *                                           GRE_PORT: type=gre, packet_type=legacy_l3
+ *   kernel: outer address, default routes     kernel: inner addresses, MTU, routes
+ *            |                                          |
+ *   [gre-uplink local port] --- eth0          [gre-site local port, NOARP] &lt;-flows-&gt; gre-site-tun
+ *   bridge gre-uplink: NORMAL                 bridge gre-site; gre-site-tun: type=gre, legacy_l3
  * </pre>
  * The uplink's addresses and default routes move from its interface to the uplink bridge's
  * local port, and an nftables ingress hook keeps the kernel off the uplink (OVS still reads
@@ -35,7 +34,9 @@ import org.testcontainers.containers.Network;
  * destination as the flow sets it, after it decapsulates. The tunnel bridge's flows send the
  * local port's IP to the GRE port and everything from the GRE port to the local port with
  * that port's MAC as destination; the local port is NOARP, so the kernel never asks for a
- * neighbour across the tunnel.
+ * neighbour across the tunnel. OVS finds the remote's MAC from ARP it snoops on the uplink
+ * bridge and drops the packet that finds it unknown, so {@link #up} has the kernel ping the
+ * remote's outer address once and returns only when OVS has learnt it.
  *
  * <p>{@link #stop()} stops both daemons (the bridges' devices go with them) and gives the
  * uplink its addresses back: the host stays reachable, and GRE sent to it goes unanswered by
