@@ -24,7 +24,12 @@ public final class TestImages {
   public static final String APPLIANCE = System.getProperty("gatehouse.test.applianceImage",
       "gatehouse/appliance:test");
   public static final String ORIGIN = "gatehouse/origin:test";
-  public static final String SITE = "gatehouse/site:test";
+  /**
+   * The site image's tag, {@code gatehouse/site:test} unless the system property
+   * {@code gatehouse.test.siteImage} names another, for the same reason as {@link #APPLIANCE}:
+   * a checkout that changes the site image builds and uses its own.
+   */
+  public static final String SITE = System.getProperty("gatehouse.test.siteImage", "gatehouse/site:test");
   /** Debian's haproxy, the relay benchmarks measure Gatehouse against. */
   public static final String HAPROXY = "gatehouse/haproxy:test";
   /** Debian's wireguard-go and haproxy on one host: the edge the WireGuard benchmark measures against. */

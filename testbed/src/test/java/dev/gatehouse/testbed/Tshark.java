@@ -59,6 +59,23 @@ final class Tshark {
     return decoded.getStdout().lines().toList();
   }
 
+  /**
+   * The named {@code fields} of every packet {@code displayFilter} matches, one line each, tab
+   * between fields and comma between a field's occurrences (an outer and an inner
+   * {@code ip.src}, say).
+   */
+  List<String> fields(String displayFilter, String... fields) throws Exception {
+    StringBuilder command = new StringBuilder("tshark -n -r " + file + ".pcap -Y '" + displayFilter + "' -T fields");
+    for (String field : fields) {
+      command.append(" -e ").append(field);
+    }
+    ExecResult decoded = Hosts.sh(host, command + " 2>/dev/null");
+    if (decoded.getExitCode() != 0) {
+      throw new AssertionError("tshark could not read " + file + ".pcap: " + decoded.getStderr());
+    }
+    return decoded.getStdout().lines().toList();
+  }
+
   private void await(String marker, long timeoutNanos, String failure) throws Exception {
     long deadline = System.nanoTime() + timeoutNanos;
     while (!Hosts.sh(host, "cat " + file + ".err").getStdout().contains(marker)) {
