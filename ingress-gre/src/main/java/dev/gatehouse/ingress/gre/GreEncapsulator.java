@@ -139,12 +139,11 @@ public final class GreEncapsulator {
     return out;
   }
 
-  /** Writes the checksum over the payload now in place, and hands the packet on. */
+  /** Writes the checksum over the payload now in place, and hands the packet on (the output counts it sent). */
   private void finishGre(ByteBuf out, GreOutput output) {
     if (settings.checksum()) {
       gre.writeChecksum();
     }
-    counters.packetOut(out.readableBytes());
     output.sendToSite(out);
   }
 
