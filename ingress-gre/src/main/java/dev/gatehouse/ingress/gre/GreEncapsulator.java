@@ -42,6 +42,9 @@ import java.util.Objects;
  * </ul>
  */
 public final class GreEncapsulator {
+  // TODO(#6): the core drops ICMP errors from tunnels (DropReason.NOT_ECHO_REQUEST), so an
+  // IPv6 packet from the core above the MTU (a large UDP reply) is lost with nothing learnt;
+  // the core should act on "packet too big", or fragment as the source node it is (RFC 8200 §4.5).
   // TODO(#6): rate-limit the ICMP errors (RFC 1812 §4.3.2.8, RFC 4443 §2.4(f)); today every
   // oversized DF packet gets one, but they go only to the core, never onto a network.
 

@@ -31,7 +31,7 @@ public record GreSettings(
     boolean checksum,
     boolean sequenceNumbers) {
 
-  /** RFC 8086 §3.1 (IANA "GRE-in-UDP"): the destination port of GRE-in-UDP without DTLS. */
+  /** RFC 8086 (IANA "GRE-in-UDP"): the destination port of GRE-in-UDP without DTLS. */
   public static final int GRE_IN_UDP_PORT = 4754;
 
   public GreSettings {

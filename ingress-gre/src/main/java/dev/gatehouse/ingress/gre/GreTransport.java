@@ -6,7 +6,7 @@ import java.util.Locale;
 public enum GreTransport {
   /** Directly in IP, protocol 47 (RFC 2784 §1), through a raw socket. */
   IP,
-  /** In UDP to port 4754 (RFC 8086 §3), for networks where protocol 47 cannot pass. */
+  /** In UDP to port 4754 (RFC 8086), for networks where protocol 47 cannot pass. */
   UDP;
 
   /** The configuration's spelling: {@code ip}, {@code udp}. */

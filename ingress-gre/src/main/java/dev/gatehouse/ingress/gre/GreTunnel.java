@@ -62,12 +62,13 @@ import org.slf4j.LoggerFactory;
  * loop of the appliance's group, which owns the sending half.
  *
  * <p><b>UDP transport.</b> One Netty datagram channel bound to {@code local} and the UDP
- * port (4754 by default, RFC 8086 §3.1) on that loop, which then owns both halves; GRE
- * starts right after the UDP header (RFC 8086 §3.1, no extra header). Datagrams from the
- * remote's address are taken from any source port, since RFC 8086 §3.2.1 lets the sender
- * pick it for entropy; ours are sent to the remote's port 4754 from our bound port. The
- * kernel fills in our UDP checksum and checks those it receives; over IPv4 a zero UDP
- * checksum (none) is accepted, as RFC 8086 §3.2.1 allows (RFC 768). Keepalives are not
+ * port (4754 by default, RFC 8086) on that loop, which then owns both halves; GRE
+ * starts right after the UDP header (RFC 8086, no extra header). Datagrams from the
+ * remote's address are taken from any source port, since RFC 8086 lets the sender
+ * pick it for entropy; ours are sent to the remote's port (4754) from our bound port. The
+ * kernel fills in our UDP checksum and checks those it receives: over IPv4 it accepts a
+ * zero checksum, meaning none (RFC 768); over IPv6 it refuses one (RFC 8200 §8.1), so a
+ * site that sends zero checksums over IPv6 is not heard. Keepalives are not
  * answered over UDP: a keepalive's answer is plain GRE in IP, which this transport has no
  * socket for; they reach the core, which drops them as an unsupported protocol.
  *
@@ -76,7 +77,7 @@ import org.slf4j.LoggerFactory;
 public final class GreTunnel implements Tunnel {
   // TODO(#6): health checks (ICMP probes inside the tunnel toward the site's interface
   // address, healthy / degraded / down, in status and metrics) are still to come.
-  // TODO(#6): RFC 8086 §3.2.1 asks for source ports spread by inner flow for ECMP; all our
+  // TODO(#6): RFC 8086 asks for source ports spread by inner flow for ECMP; all our
   // datagrams leave from the one bound port.
   private static final Logger log = LoggerFactory.getLogger(GreTunnel.class);
 

@@ -13,6 +13,8 @@ import dev.gatehouse.core.tunnel.TunnelContext;
 import dev.gatehouse.core.tunnel.TunnelPlan;
 import dev.gatehouse.core.tunnel.TunnelProviders;
 import dev.gatehouse.core.tunnel.TunnelSettingsReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -144,5 +146,24 @@ class GreTunnelProviderTest {
         "[2].remote: required setting is missing (line 17)",
         "[2].interface-address: an IPv6 interface address needs an mtu of at least 1280 (RFC 8200 §5),"
             + " the tunnel has 1200 (line 20)"), messages(errors));
+  }
+
+  @Test
+  void readsTheExampleInTheConfigurationReference() throws Exception {
+    String reference = Files.readString(Path.of("..", "docs", "CONFIG.md"));
+    String section = reference.substring(reference.indexOf("### `type: gre`"));
+    int start = section.indexOf("```yaml\n") + "```yaml\n".length();
+    String yaml = section.substring(start, section.indexOf("```", start));
+    ConfigErrors errors = new ConfigErrors();
+    ConfigNode document = ConfigNode.parse(yaml, errors).orElseThrow();
+    ConfigNode tunnels = document.asMap(errors).orElseThrow().required("tunnels").orElseThrow();
+
+    List<TunnelPlan> plans = reader.read(tunnels, errors);
+
+    assertTrue(errors.isEmpty(), messages(errors).toString());
+    GreTunnelPlan plan = (GreTunnelPlan) plans.getFirst();
+    assertEquals(1472, plan.context().mtuBytes());
+    assertEquals(OptionalLong.of(1001), plan.settings().key());
+    assertEquals(Optional.of(prefix("2001:2:0:40::/127")), plan.settings().interfaceAddressV6());
   }
 }

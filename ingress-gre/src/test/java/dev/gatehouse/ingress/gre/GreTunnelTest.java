@@ -315,7 +315,7 @@ class GreTunnelTest {
           DatagramSocket entropyPort = new DatagramSocket(new InetSocketAddress(REMOTE, 0))) {
         site.setSoTimeout((int) WAIT_MILLIS);
         byte[] gre = siteGre(GreHeader.PROTOCOL_IPV4, 0, Unpooled.wrappedBuffer(fromSite));
-        // RFC 8086 §3.2.1: the sender picks its source port
+        // RFC 8086: the sender picks its source port
         entropyPort.send(new DatagramPacket(gre, gre.length, new InetSocketAddress(LOCAL, 4754)));
         assertArrayEquals(fromSite, nextArrival());
 
