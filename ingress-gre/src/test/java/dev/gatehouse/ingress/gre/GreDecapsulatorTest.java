@@ -10,6 +10,7 @@ import static dev.gatehouse.ingress.gre.Packets.gre;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.gatehouse.core.testing.Pcap4jChecks;
+import dev.gatehouse.core.wire.Checksums;
 import dev.gatehouse.ingress.gre.GreDecapsulator.Verdict;
 import dev.gatehouse.ingress.gre.wire.GreHeader;
 import io.netty.buffer.ByteBuf;
@@ -217,7 +218,7 @@ class GreDecapsulatorTest {
     ByteBuf inner = Fixtures.hex("45000018 0000 0000 ff2f 0000" + "00000000 00000000" + "0000 0000");
     inner.setBytes(12, from.getAddress());
     inner.setBytes(16, to.getAddress());
-    int checksum = dev.gatehouse.core.wire.Checksums.checksum(inner, 0, 20);
+    int checksum = Checksums.checksum(inner, 0, 20);
     inner.setShort(10, checksum);
     return gre(inner);
   }

@@ -13,6 +13,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gatehouse.core.config.IpPrefix;
 import dev.gatehouse.core.testing.Pcap4jChecks;
+import dev.gatehouse.core.wire.Checksums;
+import dev.gatehouse.core.wire.IcmpError;
+import dev.gatehouse.core.wire.PacketWriter;
 import dev.gatehouse.core.wire.TcpSegment;
 import dev.gatehouse.ingress.gre.wire.GreHeader;
 import dev.gatehouse.ingress.gre.wire.GreStatus;
@@ -20,7 +23,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -28,6 +34,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.pcap4j.packet.IcmpV4CommonPacket;
 import org.pcap4j.packet.IcmpV6CommonPacket;
+import org.pcap4j.packet.IllegalRawDataException;
 import org.pcap4j.packet.IpPacket;
 import org.pcap4j.packet.IpV4Packet;
 import org.pcap4j.packet.IpV6Packet;
@@ -205,7 +212,7 @@ class GreEncapsulatorTest {
       byte[] options = ByteBufUtil.getBytes(innerBuffer(i), 20, 4);
       assertEquals("94040000", ByteBufUtil.hexDump(options));
       byte[] pieceData = piece.getPayload().getRawData();
-      assertArrayEquals(java.util.Arrays.copyOfRange(data, dataSeen, dataSeen + pieceData.length), pieceData);
+      assertArrayEquals(Arrays.copyOfRange(data, dataSeen, dataSeen + pieceData.length), pieceData);
       dataSeen += pieceData.length;
     }
     assertEquals(data.length, dataSeen);
@@ -213,7 +220,7 @@ class GreEncapsulatorTest {
 
   /** Re-heads {@code packet} (released) with IPv4 options given as hex, a multiple of 4 bytes. */
   private static ByteBuf withOptions(ByteBuf packet, String optionsHex) {
-    byte[] options = java.util.HexFormat.of().parseHex(optionsHex.replace(" ", ""));
+    byte[] options = HexFormat.of().parseHex(optionsHex.replace(" ", ""));
     int length = packet.readableBytes() + options.length;
     ByteBuf out = ByteBufAllocator.DEFAULT.buffer(length);
     out.writeBytes(packet, 0, 20).writeBytes(options).writeBytes(packet, 20, packet.readableBytes() - 20);
@@ -221,7 +228,7 @@ class GreEncapsulatorTest {
     out.setByte(0, 0x40 | (20 + options.length) / 4);
     out.setShort(2, length);
     out.setShort(10, 0);
-    out.setShort(10, dev.gatehouse.core.wire.Checksums.checksum(out, 0, 20 + options.length));
+    out.setShort(10, Checksums.checksum(out, 0, 20 + options.length));
     return out;
   }
 
@@ -238,7 +245,7 @@ class GreEncapsulatorTest {
       IpV4Packet packet = IpV4Packet.newPacket(bytes, 0, bytes.length);
       assertTrue(packet.getHeader().hasValidChecksum(false), "IPv4 header checksum of fragment " + index);
       return packet;
-    } catch (org.pcap4j.packet.IllegalRawDataException e) {
+    } catch (IllegalRawDataException e) {
       throw new AssertionError(e);
     }
   }
@@ -259,7 +266,7 @@ class GreEncapsulatorTest {
     byte[] body = icmp.getPayload().getRawData(); // RFC 1191 §4: unused 16 bits, Next-Hop MTU, quote
     assertEquals(MTU, (body[2] & 0xFF) << 8 | body[3] & 0xFF);
     assertEquals(0, body[0] | body[1]);
-    assertArrayEquals(quotedStart, java.util.Arrays.copyOfRange(body, 4, 32));
+    assertArrayEquals(quotedStart, Arrays.copyOfRange(body, 4, 32));
     assertEquals(1, counters.drops(GreDropReason.OUT_LARGER_THAN_MTU));
     assertEquals(1, counters.tooBigErrors());
   }
@@ -273,7 +280,7 @@ class GreEncapsulatorTest {
     IcmpV6CommonPacket icmp = (IcmpV6CommonPacket) error.getPayload();
     assertEquals(IcmpV6Type.PACKET_TOO_BIG, icmp.getHeader().getType());
     byte[] body = icmp.getPayload().getRawData(); // RFC 4443 §3.2: the 32-bit MTU
-    assertEquals(1280, java.nio.ByteBuffer.wrap(body, 0, 4).getInt());
+    assertEquals(1280, ByteBuffer.wrap(body, 0, 4).getInt());
     assertEquals(1280, error.length(), "quotes as much as fits the minimum MTU");
   }
 
@@ -284,12 +291,12 @@ class GreEncapsulatorTest {
     assertFalse(bare.encapsulate(Packets.tcp(ORIGIN, SITE_HOST, TcpSegment.FLAG_ACK, "", 1500), output));
 
     ByteBuf quoted = Packets.udp(SITE_HOST, ORIGIN, 1400);
-    ByteBuf icmpError = new dev.gatehouse.core.wire.PacketWriter(ByteBufAllocator.DEFAULT)
-        .icmpError(dev.gatehouse.core.wire.IcmpError.PORT_UNREACHABLE, ORIGIN, quoted, 0, quoted.readableBytes());
+    ByteBuf icmpError = new PacketWriter(ByteBufAllocator.DEFAULT)
+        .icmpError(IcmpError.PORT_UNREACHABLE, ORIGIN, quoted, 0, quoted.readableBytes());
     quoted.release();
     icmpError.setShort(6, 0x4000); // DF, as if it were too big to fragment
     icmpError.setShort(10, 0);
-    icmpError.setShort(10, dev.gatehouse.core.wire.Checksums.checksum(icmpError, 0, 20));
+    icmpError.setShort(10, Checksums.checksum(icmpError, 0, 20));
     // the error is 576 bytes (RFC 1812 §4.3.2.3); an MTU below the configurable range makes it too big
     assertFalse(engine(500).encapsulate(icmpError, output));
 

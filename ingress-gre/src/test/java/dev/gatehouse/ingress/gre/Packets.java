@@ -8,6 +8,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.HexFormat;
 
 /** Inner packets built by the core's own writer, and GRE packets around them, for the engine tests. */
 final class Packets {
@@ -41,7 +42,7 @@ final class Packets {
 
   /** A TCP segment (DF set for IPv4) with {@code options} as hex, padded by the caller, and a payload. */
   static ByteBuf tcp(InetAddress from, InetAddress to, int flags, String options, int payloadBytes) {
-    ByteBuf optionBytes = Unpooled.wrappedBuffer(java.util.HexFormat.of().parseHex(options));
+    ByteBuf optionBytes = Unpooled.wrappedBuffer(HexFormat.of().parseHex(options));
     ByteBuf payload = Unpooled.buffer(payloadBytes).writeZero(payloadBytes);
     return WRITER.tcp(from, 40000, to, 443, 1000, 0, flags, 65535, optionBytes, payload);
   }
