@@ -119,8 +119,9 @@ public final class GreEncapsulator {
         fragment(packet, offset, output);
         return true;
       }
-      tooBig(packet, offset, length, output);
+      // counted first: whoever gets the error may read the counters at once
       counters.drop(GreDropReason.OUT_LARGER_THAN_MTU);
+      tooBig(packet, offset, length, output);
       return false;
     } finally {
       packet.release();

@@ -36,6 +36,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -116,6 +117,18 @@ class GreTunnelTest {
     return bytes;
   }
 
+  /**
+   * Waits for a counter the loop bumps once a send returned, which can be just after the
+   * site already has the packet.
+   */
+  private static void awaitCount(long expected, LongSupplier counter) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
+    while (counter.getAsLong() < expected && System.nanoTime() < deadline) {
+      Thread.sleep(1);
+    }
+    assertEquals(expected, counter.getAsLong());
+  }
+
   private static ByteBuffer receive(RawSocket socket) throws IOException {
     assertTrue(socket.awaitReadable(WAIT_MILLIS), "a packet reached the site");
     ByteBuffer received = ByteBuffer.allocateDirect(65_535);
@@ -180,7 +193,7 @@ class GreTunnelTest {
           Pcap4jChecks.decodeVerified(Unpooled.wrappedBuffer(carried));
         }
       }
-      assertEquals(2, tunnel.counters().packetsOut());
+      awaitCount(2, () -> tunnel.counters().packetsOut());
       return null;
     });
   }
@@ -328,12 +341,7 @@ class GreTunnelTest {
         assertArrayEquals(toSite, Arrays.copyOfRange(payload, 16, payload.length));
       }
       assertEquals(1, tunnel.counters().packetsIn());
-      // counted when the write completes, which the loop learns just after the kernel sent it
-      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
-      while (tunnel.counters().packetsOut() == 0 && System.nanoTime() < deadline) {
-        Thread.sleep(1);
-      }
-      assertEquals(1, tunnel.counters().packetsOut());
+      awaitCount(1, () -> tunnel.counters().packetsOut());
       return null;
     });
   }
