@@ -308,6 +308,41 @@ class GreTunnelTest {
     });
   }
 
+  /** The IPv6 twin of the IPv4 evidence: two fragments (RFC 8200 §4.5) written whole, one packet read. */
+  @Test
+  void receivesAnIpv6OuterPacketTheNetworkFragmentedWhole() throws Exception {
+    inFreshNetworkNamespace(() -> {
+      InetAddress local = Packets.address("2001:2::1");
+      InetAddress remote = Packets.address("2001:2::2");
+      addLoopbackAddress("2001:2::1/128");
+      addLoopbackAddress("2001:2::2/128");
+      start(settings(local, remote, GreTransport.IP));
+      byte[] inner = bytesOf(Packets.udp(Packets.SITE_HOST_V6, Packets.ORIGIN_V6, 1000));
+      byte[] gre = siteGre(GreHeader.PROTOCOL_IPV6, 0, Unpooled.wrappedBuffer(inner));
+      // IPPROTO_RAW on an IPv6 socket means the caller writes the IPv6 header (raw(7))
+      try (RawSocket writer = RawSocket.open(StandardProtocolFamily.INET6, 255)) {
+        int split = 504; // a multiple of 8
+        writer.send(ByteBuffer.wrap(outerFragmentV6(remote, local, gre, 0, split, true)), local);
+        writer.send(ByteBuffer.wrap(outerFragmentV6(remote, local, gre, split, gre.length - split, false)), local);
+
+        assertArrayEquals(inner, nextArrival());
+      }
+      assertEquals(0, tunnel.counters().totalDrops());
+      return null;
+    });
+  }
+
+  /** An IPv6 header, a Fragment header (RFC 8200 §4.5) for GRE, and one piece of {@code gre}. */
+  private static byte[] outerFragmentV6(InetAddress from, InetAddress to, byte[] gre, int offset, int length,
+      boolean more) {
+    ByteBuf packet = Unpooled.buffer(48 + length);
+    packet.writeInt(6 << 28).writeShort(8 + length).writeByte(44).writeByte(64)
+        .writeBytes(from.getAddress()).writeBytes(to.getAddress())
+        .writeByte(47).writeByte(0).writeShort(offset | (more ? 1 : 0)).writeInt(0x47474747)
+        .writeBytes(gre, offset, length);
+    return ByteBufUtil.getBytes(packet);
+  }
+
   /** Runs iproute2 in this thread's namespace: nodad, so the address is usable at once. */
   private static void addLoopbackAddress(String prefix) throws Exception {
     Process ip = new ProcessBuilder("ip", "-6", "address", "add", prefix, "dev", "lo", "nodad")
