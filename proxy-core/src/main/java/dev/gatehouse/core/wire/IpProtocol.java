@@ -18,6 +18,8 @@ public final class IpProtocol {
   public static final int ROUTING = 43;
   /** RFC 8200 §4.5, IPv6 Fragment header. */
   public static final int FRAGMENT = 44;
+  /** RFC 2784, Generic Routing Encapsulation. */
+  public static final int GRE = 47;
   /** RFC 4303, Encapsulating Security Payload. */
   public static final int ESP = 50;
   /** RFC 4302, Authentication Header. */
