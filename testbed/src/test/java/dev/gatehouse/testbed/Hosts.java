@@ -52,6 +52,44 @@ final class Hosts {
         + "; appliance output:\n" + appliance.getLogs());
   }
 
+  /** Waits until {@code condition}, a shell command on {@code host}, exits 0. */
+  static void awaitShell(GenericContainer<?> host, String condition, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (sh(host, condition).getExitCode() != 0) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not within " + timeout + ": " + condition);
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  /**
+   * Moves {@code bytes} of random data from the origin's web server to the site (curl) and
+   * back to the origin over a new TCP connection (socat to port 9000), and requires both
+   * copies to hash as the original.
+   */
+  static void assertByteExactBothWays(GenericContainer<?> site, GenericContainer<?> origin, String originAddress,
+      long bytes) throws Exception {
+    sh(origin, "head -c " + bytes + " /dev/urandom > /var/www/html/big.bin");
+    String originSum = sha256(origin, "/var/www/html/big.bin");
+    try {
+      ExecResult download = sh(site, "curl -sS --max-time 300 -o /tmp/big.bin http://" + originAddress + "/big.bin");
+      assertEquals(0, download.getExitCode(), download.getStderr());
+      assertEquals(originSum, sha256(site, "/tmp/big.bin"), "download");
+
+      sh(origin, "(socat -u TCP-LISTEN:9000,reuseaddr OPEN:/tmp/up.bin,creat,trunc"
+          + " && sha256sum /tmp/up.bin > /tmp/up.sha) > /dev/null 2>&1 &");
+      awaitShell(origin, "ss -Hltn 'sport = :9000' | grep -q 9000", Duration.ofSeconds(10));
+      ExecResult upload = sh(site, "socat -u OPEN:/tmp/big.bin TCP:" + originAddress + ":9000");
+      assertEquals(0, upload.getExitCode(), upload.getStderr());
+      awaitShell(origin, "test -s /tmp/up.sha", Duration.ofSeconds(120));
+      assertEquals(originSum, sh(origin, "cat /tmp/up.sha").getStdout().split(" ")[0], "upload");
+    } finally {
+      sh(origin, "rm -f /var/www/html/big.bin /tmp/up.bin /tmp/up.sha");
+      sh(site, "rm -f /tmp/big.bin");
+    }
+  }
+
   /** Stops the containers, then closes the networks; skips those never made (null). */
   static void stopAll(List<GenericContainer<?>> containers, List<Network> networks) {
     for (GenericContainer<?> container : containers) {

@@ -144,24 +144,7 @@ class WireGuardRouterIT {
 
   @Test
   void movesOneGibibyteByteExactBothWays() throws Exception {
-    sh(origin, "head -c 1073741824 /dev/urandom > /var/www/html/big.bin");
-    String originSum = sha256(origin, "/var/www/html/big.bin");
-    try {
-      ExecResult download = sh(site, "curl -sS --max-time 300 -o /tmp/big.bin http://" + ORIGIN + "/big.bin");
-      assertEquals(0, download.getExitCode(), download.getStderr());
-      assertEquals(originSum, sha256(site, "/tmp/big.bin"), "download");
-
-      sh(origin, "(socat -u TCP-LISTEN:9000,reuseaddr OPEN:/tmp/up.bin,creat,trunc"
-          + " && sha256sum /tmp/up.bin > /tmp/up.sha) > /dev/null 2>&1 &");
-      awaitShell(origin, "ss -Hltn 'sport = :9000' | grep -q 9000", Duration.ofSeconds(10));
-      ExecResult upload = sh(site, "socat -u OPEN:/tmp/big.bin TCP:" + ORIGIN + ":9000");
-      assertEquals(0, upload.getExitCode(), upload.getStderr());
-      awaitShell(origin, "test -s /tmp/up.sha", Duration.ofSeconds(60));
-      assertEquals(originSum, sh(origin, "cat /tmp/up.sha").getStdout().split(" ")[0], "upload");
-    } finally {
-      sh(origin, "rm -f /var/www/html/big.bin /tmp/up.bin /tmp/up.sha");
-      sh(site, "rm -f /tmp/big.bin");
-    }
+    Hosts.assertByteExactBothWays(site, origin, ORIGIN, 1L << 30);
   }
 
   @Test
@@ -264,16 +247,6 @@ class WireGuardRouterIT {
     } finally {
       sh(origin, "rm -f /var/www/html/rekey.bin");
       sh(site, "rm -f /tmp/rekey.bin");
-    }
-  }
-
-  private static void awaitShell(GenericContainer<?> host, String condition, Duration timeout) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (sh(host, condition).getExitCode() != 0) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within " + timeout + ": " + condition);
-      }
-      Thread.sleep(100);
     }
   }
 

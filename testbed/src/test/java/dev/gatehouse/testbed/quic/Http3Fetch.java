@@ -69,7 +69,10 @@ final class Http3Fetch {
     return Http3.newQuicClientCodecBuilder()
         // the default engine carries no server name: SNI must be the URL's host
         .sslEngineProvider(quic -> context.newEngine(quic.alloc(), target.host(), target.port()))
-        .maxIdleTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
+        // QUIC's own idle timer must not race the fetch's deadline: when both were the same
+        // length, a loaded machine saw the idle close fail the connect first, and the probe
+        // reported reason=error for what was a handshake timeout. The deadline decides.
+        .maxIdleTimeout(2 * timeoutMillis, TimeUnit.MILLISECONDS)
         .initialMaxData(CONNECTION_WINDOW_BYTES)
         .initialMaxStreamDataBidirectionalLocal(STREAM_WINDOW_BYTES)
         .build();
