@@ -93,8 +93,9 @@ class GreRouterIT {
     ExecResult accessLog = sh(origin, "tail -n 1 /var/log/nginx/access.log");
     assertTrue(accessLog.getStdout().startsWith(RouterTopology.APPLIANCE_ORIGIN_SIDE + " "), accessLog.getStdout());
 
-    String record = awaitRecord("\"TunnelType\":\"gre\"", "\"DestinationPort\":80",
-        "\"ConnectionCloseReason\":\"CLIENT_CLOSED\"");
+    // the IPv6 test's flows go to port 80 as well: the address tells this one apart
+    String record = awaitRecord("\"TunnelType\":\"gre\"", "\"DestinationIP\":\"" + ORIGIN + "\"",
+        "\"DestinationPort\":80", "\"ConnectionCloseReason\":\"CLIENT_CLOSED\"");
     assertTrue(record.contains("\"Tunnel\":\"branch-1\""), record);
     assertTrue(record.contains("\"Site\":\"paris\""), record);
     assertTrue(record.contains("\"SourceIP\":\"" + SITE_INNER + "\""), record);

@@ -12,6 +12,13 @@ import org.testcontainers.containers.GenericContainer;
 final class Tshark {
   private static final long READY_TIMEOUT_NANOS = 10_000_000_000L;
   private static final long STOP_TIMEOUT_NANOS = 10_000_000_000L;
+  /**
+   * The kernel buffer dumpcap captures into (its default is 2 MiB) and how much of each
+   * packet it keeps. On a loaded machine a multi-megabyte transfer overran the default
+   * buffer and the capture lost a third of the packets; headers are all the tests read.
+   */
+  private static final int BUFFER_MIB = 64;
+  private static final int SNAP_BYTES = 256;
   /** Twice dumpcap's 250 ms read timeout, the longest a captured packet waits in a block. */
   private static final long BLOCK_RETIRE_WAIT_MILLIS = 500;
 
@@ -26,8 +33,9 @@ final class Tshark {
   /** Captures on every interface of {@code host} with a pcap {@code filter}; returns once it captures. */
   static Tshark start(GenericContainer<?> host, String name, String filter) throws Exception {
     Tshark capture = new Tshark(host, name);
-    Hosts.sh(host, "rm -f " + capture.file + ".*; tshark -i any -f '" + filter + "' -w " + capture.file
-        + ".pcap > /dev/null 2> " + capture.file + ".err & echo $! > " + capture.file + ".pid");
+    Hosts.sh(host, "rm -f " + capture.file + ".*; tshark -i any -B " + BUFFER_MIB + " -s " + SNAP_BYTES
+        + " -f '" + filter + "' -w " + capture.file + ".pcap > /dev/null 2> " + capture.file + ".err & echo $! > "
+        + capture.file + ".pid");
     // tshark says "Capturing on" before dumpcap captures; "Capture started." comes after.
     capture.await("Capture started.", READY_TIMEOUT_NANOS, "tshark did not start");
     return capture;
