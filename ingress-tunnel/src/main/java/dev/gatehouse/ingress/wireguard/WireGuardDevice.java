@@ -22,6 +22,7 @@ import dev.gatehouse.ingress.wireguard.wire.WireCheck;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.util.collection.IntObjectHashMap;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -72,8 +73,6 @@ public final class WireGuardDevice {
   /** A default inner MTU: 1500 less IPv6 (40), UDP (8) and WireGuard's overhead (32). */
   public static final int DEFAULT_MTU_BYTES = 1420;
 
-  private static final ByteBuffer NO_BYTES = ByteBuffer.allocate(0);
-
   private final byte[] privateKey;
   private final byte[] publicKey;
   /** §5.4.4: the key that authenticates mac1 of messages sent to us. */
@@ -88,13 +87,20 @@ public final class WireGuardDevice {
   private final WireGuardCounters counters = new WireGuardCounters();
 
   private final Map<ByteBuffer, WireGuardPeer> peers = new HashMap<>();
-  private final Map<Integer, IndexEntry> indices = new HashMap<>();
+  /** Receiver index to what it names; int keys, so that a lookup boxes nothing. */
+  private final IntObjectHashMap<IndexEntry> indices = new IntObjectHashMap<>();
 
   private final HandshakeInitiation initiationView = new HandshakeInitiation();
   private final HandshakeResponse responseView = new HandshakeResponse();
   private final CookieReply cookieView = new CookieReply();
   private final TransportData transportView = new TransportData();
 
+  /**
+   * Where transport messages are sealed and opened in place: the JDK's cipher works on an
+   * array without copying, where on a direct buffer it would copy each packet into a new
+   * array. Grown, rarely, for a datagram larger than any before.
+   */
+  private byte[] scratch;
   private boolean underLoad;
   private byte[] cookieSecret;
   private long cookieSecretNanos = NONE;
@@ -123,6 +129,7 @@ public final class WireGuardDevice {
     this.random = random;
     this.wallClockOffsetNanos = wallClockOffsetNanos;
     this.mtuBytes = mtuBytes;
+    this.scratch = new byte[TransportData.MIN_LENGTH_BYTES + mtuBytes + 16];
   }
 
   /** This device's static public key (a copy). */
@@ -421,30 +428,33 @@ public final class WireGuardDevice {
       return drop(peer, WireGuardDropReason.REPLAYED);
     }
 
+    // open in place in the scratch array; an inner buffer is taken only once it authenticated
     int plaintextBytes = transportView.plaintextLengthBytes();
-    ByteBuf inner = plaintextBytes == 0 ? null : allocator.buffer(plaintextBytes);
+    int encryptedBytes = transportView.encryptedLengthBytes();
+    byte[] work = scratch(encryptedBytes);
+    datagram.getBytes(transportView.packetOffset(), work, 0, encryptedBytes);
+    if (!keypair.receiver.openInPlace(counter, work, 0, encryptedBytes)) {
+      return drop(peer, WireGuardDropReason.DECRYPT_FAILED);
+    }
+    // the window is marked only after the tag verified, so forgeries cannot fill it
+    if (!keypair.replay.accept(counter)) {
+      return drop(peer, WireGuardDropReason.REPLAYED);
+    }
+    boolean confirmed = keypair == peer.next;
+    if (confirmed) {
+      promoteNext(peer);
+    }
+    authenticated(peer, source, length, nowNanos);
+    peer.newHandshakeAtNanos = NONE;
+    if (plaintextBytes > 0 && peer.keepaliveAtNanos == NONE) {
+      // §6.5: data received and nothing sent for KEEPALIVE-TIMEOUT: send a keepalive
+      peer.keepaliveAtNanos = nowNanos + KEEPALIVE_TIMEOUT_NANOS;
+    }
+    // the plaintext leaves the scratch array before anything below may reuse it
+    ByteBuf inner = plaintextBytes == 0 ? null
+        : allocator.buffer(plaintextBytes).writeBytes(work, 0, plaintextBytes);
     boolean handedOver = false;
     try {
-      ByteBuffer in = nioView(datagram, transportView.packetOffset(),
-          transportView.encryptedLengthBytes());
-      ByteBuffer out = inner == null ? NO_BYTES : inner.internalNioBuffer(0, plaintextBytes);
-      if (!keypair.receiver.openTransport(counter, in, out)) {
-        return drop(peer, WireGuardDropReason.DECRYPT_FAILED);
-      }
-      // the window is marked only after the tag verified, so forgeries cannot fill it
-      if (!keypair.replay.accept(counter)) {
-        return drop(peer, WireGuardDropReason.REPLAYED);
-      }
-      boolean confirmed = keypair == peer.next;
-      if (confirmed) {
-        promoteNext(peer);
-      }
-      authenticated(peer, source, length, nowNanos);
-      peer.newHandshakeAtNanos = NONE;
-      if (inner != null && peer.keepaliveAtNanos == NONE) {
-        // §6.5: data received and nothing sent for KEEPALIVE-TIMEOUT: send a keepalive
-        peer.keepaliveAtNanos = nowNanos + KEEPALIVE_TIMEOUT_NANOS;
-      }
       rekeyOnReceiveIfOld(peer, keypair, nowNanos);
       if (confirmed) {
         flushQueue(peer, nowNanos);
@@ -452,7 +462,6 @@ public final class WireGuardDevice {
       if (inner == null) {
         return ReceiveResult.KEEPALIVE;
       }
-      inner.writerIndex(plaintextBytes);
       handedOver = true;
       output.deliver(peer, inner);
       return ReceiveResult.DATA;
@@ -565,22 +574,20 @@ public final class WireGuardDevice {
     int totalBytes = TransportData.MIN_LENGTH_BYTES + plainBytes + paddingBytes;
     long counter = keypair.sendCounter.getAndIncrement();
 
-    ByteBuf out = allocator.buffer(totalBytes);
-    boolean handedOver = false;
-    try {
-      transportView.init(out, 0, totalBytes, keypair.remoteIndex, counter);
-      ByteBuffer in = plain == null ? NO_BYTES
-          : nioView(plain, plain.readerIndex(), plainBytes);
-      keypair.sender.sealTransport(counter, in, paddingBytes,
-          out.internalNioBuffer(TransportData.PACKET_OFFSET, totalBytes - TransportData.HEADER_BYTES));
-      out.writerIndex(totalBytes);
-      handedOver = true;
-      emit(peer, out, nowNanos);
-    } finally {
-      if (!handedOver) {
-        out.release();
-      }
+    // seal in place in the scratch array: the packet, its zero padding, then the tag
+    int sealedBytes = plainBytes + paddingBytes;
+    byte[] work = scratch(sealedBytes + ChaChaPoly.TAG_BYTES);
+    if (plain != null) {
+      plain.getBytes(plain.readerIndex(), work, 0, plainBytes);
     }
+    Arrays.fill(work, plainBytes, sealedBytes, (byte) 0);
+    keypair.sender.sealInPlace(counter, work, 0, sealedBytes);
+
+    ByteBuf out = allocator.buffer(totalBytes);
+    transportView.init(out, 0, totalBytes, keypair.remoteIndex, counter);
+    out.setBytes(TransportData.PACKET_OFFSET, work, 0, sealedBytes + ChaChaPoly.TAG_BYTES);
+    out.writerIndex(totalBytes);
+    emit(peer, out, nowNanos);
     if (plainBytes > 0 && peer.newHandshakeAtNanos == NONE) {
       // §6.2: data sent and nothing heard for KEEPALIVE-TIMEOUT + REKEY-TIMEOUT: the
       // session is presumed dead and a new handshake starts
@@ -927,9 +934,11 @@ public final class WireGuardDevice {
         Arrays.copyOfRange(msg, offset, offset + expected.length));
   }
 
-  private static ByteBuffer nioView(ByteBuf buf, int index, int length) {
-    return buf.nioBufferCount() == 1 ? buf.internalNioBuffer(index, length)
-        : buf.nioBuffer(index, length);
+  private byte[] scratch(int bytes) {
+    if (scratch.length < bytes) {
+      scratch = new byte[bytes];
+    }
+    return scratch;
   }
 
   private static void wipeAll(byte[][] keys) {
