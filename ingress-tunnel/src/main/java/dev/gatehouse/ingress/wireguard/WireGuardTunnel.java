@@ -1,6 +1,7 @@
 package dev.gatehouse.ingress.wireguard;
 
 import dev.gatehouse.core.flow.OriginChannels;
+import dev.gatehouse.core.linux.SocketOptions;
 import dev.gatehouse.core.tunnel.InnerPacketSink;
 import dev.gatehouse.core.tunnel.Tunnel;
 import dev.gatehouse.core.tunnel.TunnelContext;
@@ -16,6 +17,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -23,6 +25,7 @@ import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.internal.PlatformDependent;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
@@ -33,11 +36,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -71,12 +76,29 @@ public final class WireGuardTunnel implements Tunnel {
 
   /** Implementation choice: the timer never sleeps longer, so a clock step is noticed soon. */
   private static final long MAX_TIMER_SLEEP_NANOS = TimeUnit.SECONDS.toNanos(1);
+  /**
+   * Implementation choice: the UDP socket's receive and send buffers. The kernel's default
+   * (about 208 KiB) overflowed under one TCP stream at a few hundred Mbit/s, and every
+   * datagram lost there is a TCP segment the site sends again.
+   */
+  static final int SOCKET_BUFFER_BYTES = 4 << 20;
+  /** Implementation choice: packets from the core waiting for the loop, beyond which they drop. */
+  private static final int MAX_OUTBOUND_PACKETS = 16 * 1024;
+  /** Implementation choice: packets one drain task sends before it lets the loop do other work. */
+  private static final int MAX_PACKETS_PER_DRAIN = 256;
 
   private final TunnelContext context;
   private final WireGuardSettings settings;
   private final EventLoop loop;
   private final AllowedIps<WireGuardPeer> allowedIps = new AllowedIps<>();
   private final LongAdder[] drops = new LongAdder[WireGuardTunnelDropReason.values().length];
+  /**
+   * Packets from the core, from any thread, for the loop: one drain task per burst rather
+   * than one task per packet, and one flush per drain.
+   */
+  private final Queue<ByteBuf> outbound = PlatformDependent.newMpscQueue(1024, MAX_OUTBOUND_PACKETS);
+  private final AtomicBoolean drainScheduled = new AtomicBoolean();
+  private final Runnable drainTask = this::drainOutbound;
 
   // loop-confined from start on
   /** The device's peers and the settings each runs on, in the order of the configuration. */
@@ -86,6 +108,8 @@ public final class WireGuardTunnel implements Tunnel {
   private volatile Channel channel;
   private ScheduledFuture<?> timer;
   private long timerDeadlineNanos = Long.MAX_VALUE;
+  /** Datagrams were written since the last flush; each entry point into the loop flushes once. */
+  private boolean flushPending;
   private volatile boolean running;
   private boolean closed;
 
@@ -108,6 +132,13 @@ public final class WireGuardTunnel implements Tunnel {
   public InetSocketAddress localAddress() {
     Channel bound = channel;
     return bound == null ? null : (InetSocketAddress) bound.localAddress();
+  }
+
+  /** For tests: the socket's receive and send buffer sizes as the kernel reports them. */
+  int[] socketBufferBytes() {
+    Channel bound = channel;
+    return new int[] {bound.config().getOption(ChannelOption.SO_RCVBUF),
+        bound.config().getOption(ChannelOption.SO_SNDBUF)};
   }
 
   /** Inner packets dropped around the engine for {@code reason}. */
@@ -201,9 +232,13 @@ public final class WireGuardTunnel implements Tunnel {
         .orElseGet(() -> new InetSocketAddress(settings.listenPort()));
     Bootstrap bootstrap = new Bootstrap().group(loop)
         .channelFactory(() -> OriginChannels.isEpoll(loop) ? new EpollDatagramChannel() : new NioDatagramChannel())
+        .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER_BYTES)
+        .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER_BYTES)
         .handler(new Inbound());
     try {
-      return bootstrap.bind(address).sync().channel();
+      Channel bound = bootstrap.bind(address).sync().channel();
+      forceBufferSizes(bound);
+      return bound;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("tunnel " + context.name() + ": interrupted while binding " + address, e);
@@ -215,8 +250,25 @@ public final class WireGuardTunnel implements Tunnel {
   }
 
   /**
+   * SO_RCVBUF and SO_SNDBUF stop at net.core.rmem_max and wmem_max (208 KiB by default);
+   * as root the FORCE options go past them. Without the right, the capped sizes stay.
+   */
+  private void forceBufferSizes(Channel bound) {
+    if (bound instanceof EpollDatagramChannel epoll) {
+      try {
+        SocketOptions.forceBufferSizes(epoll.fd().intValue(), SOCKET_BUFFER_BYTES, "tunnel " + context.name());
+      } catch (IOException e) {
+        log.debug("tunnel={} event=socket-buffers-capped reason=\"{}\"", context.name(), e.getMessage());
+      }
+    }
+    log.info("tunnel={} socket-receive-buffer={} socket-send-buffer={}", context.name(),
+        bound.config().getOption(ChannelOption.SO_RCVBUF), bound.config().getOption(ChannelOption.SO_SNDBUF));
+  }
+
+  /**
    * Sends one inner packet to the peer whose allowed IPs hold its destination (§2); takes
-   * ownership. Never blocks: the device's work is handed to the tunnel's loop.
+   * ownership. Never blocks: the packet joins the loop's queue, which one task drains per
+   * burst of packets.
    */
   @Override
   public boolean send(ByteBuf innerPacket) {
@@ -245,32 +297,80 @@ public final class WireGuardTunnel implements Tunnel {
       return false;
     }
 
-    WireGuardPeer to = peer;
-    if (loop.inEventLoop()) {
-      sendOnLoop(to, innerPacket);
-      return true;
-    }
-    try {
-      // TODO(#10): one task per packet; batch packets per loop hop under load.
-      loop.execute(() -> sendOnLoop(to, innerPacket));
-      return true;
-    } catch (RejectedExecutionException e) {
-      // the loop stopped between the running check and here: the packet is ours to drop
-      drops[WireGuardTunnelDropReason.OUT_NOT_RUNNING.ordinal()].increment();
+    if (!outbound.offer(innerPacket)) {
+      drops[WireGuardTunnelDropReason.OUT_LOOP_BUSY.ordinal()].increment();
       innerPacket.release();
       return false;
     }
+    scheduleDrain();
+    return true;
   }
 
-  private void sendOnLoop(WireGuardPeer peer, ByteBuf innerPacket) {
-    if (!running || !configured.containsKey(peer)) {
+  private void scheduleDrain() {
+    if (!drainScheduled.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      loop.execute(drainTask);
+    } catch (RejectedExecutionException e) {
+      // the loop stopped: nobody else will drain what is queued, and it is ours to drop
+      drainScheduled.set(false);
+      dropOutbound();
+    }
+  }
+
+  /** On the loop: sends what the core queued, in order, then flushes once. */
+  private void drainOutbound() {
+    drainScheduled.set(false);
+    long nowNanos = System.nanoTime();
+    ByteBuf packet;
+    for (int sent = 0; sent < MAX_PACKETS_PER_DRAIN && (packet = outbound.poll()) != null; sent++) {
+      sendOnLoop(packet, nowNanos);
+    }
+    if (!outbound.isEmpty()) {
+      scheduleDrain();
+    }
+    if (running) {
+      armTimer(nowNanos);
+    }
+    flush();
+  }
+
+  private void sendOnLoop(ByteBuf innerPacket, long nowNanos) {
+    // routed again here: the peer may have gone, or moved, since the caller looked it up
+    WireGuardPeer peer = running ? route(innerPacket) : null;
+    if (peer == null || !configured.containsKey(peer)) {
       drops[WireGuardTunnelDropReason.OUT_NOT_RUNNING.ordinal()].increment();
       innerPacket.release();
       return;
     }
-    long nowNanos = System.nanoTime();
     device.send(peer, innerPacket, nowNanos);
-    armTimer(nowNanos);
+  }
+
+  /** The peer whose allowed IPs hold the destination of a packet {@link #send} accepted. */
+  private WireGuardPeer route(ByteBuf innerPacket) {
+    int offset = innerPacket.readerIndex();
+    return (innerPacket.getUnsignedByte(offset) >>> 4) == 4
+        ? allowedIps.lookupV4(innerPacket, offset + IPV4_DESTINATION_OFFSET)
+        : allowedIps.lookupV6(innerPacket, offset + IPV6_DESTINATION_OFFSET);
+  }
+
+  private void dropOutbound() {
+    ByteBuf packet;
+    while ((packet = outbound.poll()) != null) {
+      drops[WireGuardTunnelDropReason.OUT_NOT_RUNNING.ordinal()].increment();
+      packet.release();
+    }
+  }
+
+  private void flush() {
+    if (flushPending) {
+      flushPending = false;
+      Channel bound = channel;
+      if (bound != null) {
+        bound.flush();
+      }
+    }
   }
 
   /** Closes the socket, then forgets every peer, which erases their keys. */
@@ -301,6 +401,7 @@ public final class WireGuardTunnel implements Tunnel {
     for (WireGuardPeer peer : List.copyOf(configured.keySet())) {
       forget(peer);
     }
+    dropOutbound();
     log.info("tunnel={} closed datagrams-in={} datagrams-out={} drops={}", context.name(),
         device.counters().packetsIn(), device.counters().packetsOut(), device.counters().totalDrops());
   }
@@ -464,6 +565,7 @@ public final class WireGuardTunnel implements Tunnel {
     long nowNanos = System.nanoTime();
     device.tick(nowNanos);
     armTimer(nowNanos);
+    flush();
   }
 
   // --- the socket side
@@ -491,7 +593,8 @@ public final class WireGuardTunnel implements Tunnel {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-      ctx.flush();
+      // what the burst of reads answered leaves in one flush (sendmmsg on epoll)
+      flush();
     }
 
     @Override
@@ -509,7 +612,9 @@ public final class WireGuardTunnel implements Tunnel {
         datagram.release();
         return;
       }
-      channel.writeAndFlush(new DatagramPacket(datagram, endpoint), channel.voidPromise());
+      // written now, flushed once when the loop is done with this read burst, drain or tick
+      channel.write(new DatagramPacket(datagram, endpoint), channel.voidPromise());
+      flushPending = true;
     }
 
     @Override

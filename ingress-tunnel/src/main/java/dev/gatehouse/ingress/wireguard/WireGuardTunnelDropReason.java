@@ -20,5 +20,7 @@ public enum WireGuardTunnelDropReason {
   /** Out: longer than the tunnel's MTU. */
   OUT_LARGER_THAN_MTU,
   /** Out: the tunnel was not started yet, or is closed, or the peer was just removed. */
-  OUT_NOT_RUNNING
+  OUT_NOT_RUNNING,
+  /** Out: the loop's queue of packets from the core was full (the loop cannot keep up). */
+  OUT_LOOP_BUSY
 }
