@@ -84,6 +84,9 @@ public final class WireGuardDevice {
   private final RandomGenerator random;
   private final long wallClockOffsetNanos;
   private final int mtuBytes;
+  /** This device's indices leave this remainder when divided by {@link #indexClasses}. */
+  private final int indexClass;
+  private final int indexClasses;
   private final WireGuardCounters counters = new WireGuardCounters();
 
   private final Map<ByteBuffer, WireGuardPeer> peers = new HashMap<>();
@@ -120,6 +123,24 @@ public final class WireGuardDevice {
    */
   public WireGuardDevice(byte[] privateKey, WireGuardOutput output, ByteBufAllocator allocator,
       RandomGenerator random, long wallClockOffsetNanos, int mtuBytes) {
+    this(privateKey, output, allocator, random, wallClockOffsetNanos, mtuBytes, 0, 1);
+  }
+
+  /**
+   * A device that is one of {@code indexClasses} sharing a private key, each with its own
+   * peers: every receiver index it chooses leaves the remainder {@code indexClass} when
+   * divided (unsigned) by {@code indexClasses}, so that whoever reads a datagram can tell
+   * from its receiver index alone which device it is for ({@link #indexClassOf}). The rest
+   * of each index is random.
+   */
+  public WireGuardDevice(byte[] privateKey, WireGuardOutput output, ByteBufAllocator allocator,
+      RandomGenerator random, long wallClockOffsetNanos, int mtuBytes, int indexClass,
+      int indexClasses) {
+    if (indexClasses < 1 || indexClass < 0 || indexClass >= indexClasses) {
+      throw new IllegalArgumentException("index class " + indexClass + " of " + indexClasses);
+    }
+    this.indexClass = indexClass;
+    this.indexClasses = indexClasses;
     this.privateKey = privateKey.clone();
     this.publicKey = WireGuardKeys.publicKey(this.privateKey);
     this.mac1Key = Blake2s.hash(WireGuardProtocol.LABEL_MAC1, publicKey);
@@ -130,6 +151,36 @@ public final class WireGuardDevice {
     this.wallClockOffsetNanos = wallClockOffsetNanos;
     this.mtuBytes = mtuBytes;
     this.scratch = new byte[TransportData.MIN_LENGTH_BYTES + mtuBytes + 16];
+  }
+
+  /** Which of {@code indexClasses} devices chose {@code receiverIndex}. */
+  public static int indexClassOf(int receiverIndex, int indexClasses) {
+    return Integer.remainderUnsigned(receiverIndex, indexClasses);
+  }
+
+  /**
+   * The static public key an initiation carries (§5.4.2), once its mac1 verified (§5.4.4)
+   * and the key decrypted under this device's private key; null for anything else. Changes
+   * nothing and counts nothing: it is for a caller that must learn which of several devices
+   * owns the initiating peer before handing the datagram over, and costs one DH.
+   */
+  public byte[] initiatorOf(ByteBuf datagram) {
+    int offset = datagram.readerIndex();
+    int length = datagram.readableBytes();
+    HandshakeInitiation view = new HandshakeInitiation();
+    if (MessageType.typeOf(datagram, offset, length) != MessageType.HANDSHAKE_INITIATION
+        || view.wrap(datagram, offset, length) != WireCheck.OK) {
+      return null;
+    }
+    byte[] msg = ByteBufUtil.getBytes(datagram, offset, length);
+    byte[] mac1 = Blake2s.mac(mac1Key, msg, 0, HandshakeInitiation.MAC1_OFFSET);
+    if (!regionEquals(mac1, msg, HandshakeInitiation.MAC1_OFFSET)) {
+      return null;
+    }
+    Noise.State s = Noise.start(publicKey);
+    byte[] initiatorStatic = Noise.readInitiationStatic(s, msg, privateKey);
+    s.wipe();
+    return initiatorStatic != null && initiatorStatic.length == 32 ? initiatorStatic : null;
   }
 
   /** This device's static public key (a copy). */
@@ -857,7 +908,10 @@ public final class WireGuardDevice {
     // sessions exist and names exactly one (§5.4.2 "sender index ... chosen randomly")
     int index;
     do {
-      index = random.nextInt();
+      long drawn = Integer.toUnsignedLong(random.nextInt());
+      long inClass = drawn - Integer.remainderUnsigned((int) drawn, indexClasses) + indexClass;
+      // the last multiple below 2^32 may leave no room for the class: take the one before
+      index = (int) (inClass > 0xffff_ffffL ? inClass - indexClasses : inClass);
     } while (indices.containsKey(index));
     return index;
   }

@@ -13,6 +13,8 @@ public enum WireGuardTunnelDropReason {
    * source IP of the decrypted packet is checked against the allowed IPs of the peer").
    */
   IN_SOURCE_NOT_ALLOWED,
+  /** In: the queue into the loop that owns the datagram's peer was full. */
+  IN_LOOP_BUSY,
   /** Out: neither IPv4 nor IPv6. */
   OUT_NOT_IP,
   /** Out: no peer's allowed IPs hold the destination address (§2). */
