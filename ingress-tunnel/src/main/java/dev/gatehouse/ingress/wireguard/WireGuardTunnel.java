@@ -590,6 +590,10 @@ public final class WireGuardTunnel implements Tunnel {
       }
     }
 
+    // TODO(#5): read with recvmmsg (EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE) or UDP GRO;
+    // both cut datagrams longer than the size given, so they need a bound a peer cannot pass.
+    // Netty also makes a DatagramPacket (and a sender address) per datagram each way: the
+    // per-packet objects left on this path are the socket's, not the engine's.
     Channel bind(InetSocketAddress address, boolean reusePort) throws IOException {
       Bootstrap bootstrap = new Bootstrap().group(loop)
           .channelFactory(() -> OriginChannels.isEpoll(loop) ? new EpollDatagramChannel() : new NioDatagramChannel())
@@ -668,6 +672,8 @@ public final class WireGuardTunnel implements Tunnel {
         return shards[WireGuardDevice.indexClassOf(receiverIndex, shards.length)];
       }
       if (receiverOffset < 0) {
+        // one DH more per initiation (the owner decrypts the static key again): handshakes
+        // are rare, and a flood of them is the device's TODO(#5) on rate limits either way
         byte[] initiator = device.initiatorOf(content);
         return initiator == null ? this : shardOf(initiator);
       }
