@@ -7,11 +7,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * One session's transport keys (whitepaper §5.4.5): the send and receive ciphers, our index
  * (what the peer writes as receiver) and the peer's, the send counter and the replay window.
  *
- * <p>Thread-safety: the ciphers are confined to the device's thread. The send counter and
- * the replay window are the two pieces that may later be shared by threads that encrypt or
- * decrypt in parallel: an {@link AtomicLong} and a locked {@link ReplayWindow}.
- * TODO(#5): parallel crypto also needs a cipher per thread (a JDK {@code Cipher} is not
- * thread-safe); today both ciphers belong to the device's thread.
+ * <p>Thread-safety: a keypair, its ciphers included, is confined to the loop that owns its
+ * peer ({@link WireGuardTunnel} gives each peer to one loop, whole), so a peer's packets are
+ * sealed and opened one at a time, in order. The send counter and the replay window are
+ * thread-safe nonetheless (an {@link AtomicLong} and a locked {@link ReplayWindow}): they are
+ * the only pieces a split of one peer's crypto over threads would share, which would also
+ * need a cipher per thread (a JDK {@code Cipher} is not thread-safe) and a reordering step
+ * before delivery.
  */
 final class Keypair {
   final ChaChaPoly sender;

@@ -22,6 +22,7 @@ import dev.gatehouse.ingress.wireguard.wire.WireCheck;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.util.collection.IntObjectHashMap;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -81,8 +82,6 @@ public final class WireGuardDevice {
   /** A default inner MTU: 1500 less IPv6 (40), UDP (8) and WireGuard's overhead (32). */
   public static final int DEFAULT_MTU_BYTES = 1420;
 
-  private static final ByteBuffer NO_BYTES = ByteBuffer.allocate(0);
-
   private final byte[] privateKey;
   private final byte[] publicKey;
   /** §5.4.4: the key that authenticates mac1 of messages sent to us. */
@@ -94,16 +93,26 @@ public final class WireGuardDevice {
   private final RandomGenerator random;
   private final long wallClockOffsetNanos;
   private final int mtuBytes;
+  /** This device's indices leave this remainder when divided by {@link #indexClasses}. */
+  private final int indexClass;
+  private final int indexClasses;
   private final WireGuardCounters counters = new WireGuardCounters();
 
   private final Map<ByteBuffer, WireGuardPeer> peers = new HashMap<>();
-  private final Map<Integer, IndexEntry> indices = new HashMap<>();
+  /** Receiver index to what it names; int keys, so that a lookup boxes nothing. */
+  private final IntObjectHashMap<IndexEntry> indices = new IntObjectHashMap<>();
 
   private final HandshakeInitiation initiationView = new HandshakeInitiation();
   private final HandshakeResponse responseView = new HandshakeResponse();
   private final CookieReply cookieView = new CookieReply();
   private final TransportData transportView = new TransportData();
 
+  /**
+   * Where transport messages are sealed and opened in place: the JDK's cipher works on an
+   * array without copying, where on a direct buffer it would copy each packet into a new
+   * array. Grown, rarely, for a datagram larger than any before.
+   */
+  private byte[] scratch;
   private boolean underLoad;
   private int handshakesPerSecondUnderLoad = DEFAULT_HANDSHAKES_PER_SECOND_UNDER_LOAD;
   /** Start of the one-second window {@link #handshakesInWindow} counts, or NONE. */
@@ -129,6 +138,24 @@ public final class WireGuardDevice {
    */
   public WireGuardDevice(byte[] privateKey, WireGuardOutput output, ByteBufAllocator allocator,
       RandomGenerator random, long wallClockOffsetNanos, int mtuBytes) {
+    this(privateKey, output, allocator, random, wallClockOffsetNanos, mtuBytes, 0, 1);
+  }
+
+  /**
+   * A device that is one of {@code indexClasses} sharing a private key, each with its own
+   * peers: every receiver index it chooses leaves the remainder {@code indexClass} when
+   * divided (unsigned) by {@code indexClasses}, so that whoever reads a datagram can tell
+   * from its receiver index alone which device it is for ({@link #indexClassOf}). The rest
+   * of each index is random.
+   */
+  public WireGuardDevice(byte[] privateKey, WireGuardOutput output, ByteBufAllocator allocator,
+      RandomGenerator random, long wallClockOffsetNanos, int mtuBytes, int indexClass,
+      int indexClasses) {
+    if (indexClasses < 1 || indexClass < 0 || indexClass >= indexClasses) {
+      throw new IllegalArgumentException("index class " + indexClass + " of " + indexClasses);
+    }
+    this.indexClass = indexClass;
+    this.indexClasses = indexClasses;
     this.privateKey = privateKey.clone();
     this.publicKey = WireGuardKeys.publicKey(this.privateKey);
     this.mac1Key = Blake2s.hash(WireGuardProtocol.LABEL_MAC1, publicKey);
@@ -138,6 +165,37 @@ public final class WireGuardDevice {
     this.random = random;
     this.wallClockOffsetNanos = wallClockOffsetNanos;
     this.mtuBytes = mtuBytes;
+    this.scratch = new byte[TransportData.MIN_LENGTH_BYTES + mtuBytes + 16];
+  }
+
+  /** Which of {@code indexClasses} devices chose {@code receiverIndex}. */
+  public static int indexClassOf(int receiverIndex, int indexClasses) {
+    return Integer.remainderUnsigned(receiverIndex, indexClasses);
+  }
+
+  /**
+   * The static public key an initiation carries (§5.4.2), once its mac1 verified (§5.4.4)
+   * and the key decrypted under this device's private key; null for anything else. Changes
+   * nothing and counts nothing: it is for a caller that must learn which of several devices
+   * owns the initiating peer before handing the datagram over, and costs one DH.
+   */
+  public byte[] initiatorOf(ByteBuf datagram) {
+    int offset = datagram.readerIndex();
+    int length = datagram.readableBytes();
+    HandshakeInitiation view = new HandshakeInitiation();
+    if (MessageType.typeOf(datagram, offset, length) != MessageType.HANDSHAKE_INITIATION
+        || view.wrap(datagram, offset, length) != WireCheck.OK) {
+      return null;
+    }
+    byte[] msg = ByteBufUtil.getBytes(datagram, offset, length);
+    byte[] mac1 = Blake2s.mac(mac1Key, msg, 0, HandshakeInitiation.MAC1_OFFSET);
+    if (!regionEquals(mac1, msg, HandshakeInitiation.MAC1_OFFSET)) {
+      return null;
+    }
+    Noise.State s = Noise.start(publicKey);
+    byte[] initiatorStatic = Noise.readInitiationStatic(s, msg, privateKey);
+    s.wipe();
+    return initiatorStatic != null && initiatorStatic.length == 32 ? initiatorStatic : null;
   }
 
   /** This device's static public key (a copy). */
@@ -454,30 +512,33 @@ public final class WireGuardDevice {
       return drop(peer, WireGuardDropReason.REPLAYED);
     }
 
+    // open in place in the scratch array; an inner buffer is taken only once it authenticated
     int plaintextBytes = transportView.plaintextLengthBytes();
-    ByteBuf inner = plaintextBytes == 0 ? null : allocator.buffer(plaintextBytes);
+    int encryptedBytes = transportView.encryptedLengthBytes();
+    byte[] work = scratch(encryptedBytes);
+    datagram.getBytes(transportView.packetOffset(), work, 0, encryptedBytes);
+    if (!keypair.receiver.openInPlace(counter, work, 0, encryptedBytes)) {
+      return drop(peer, WireGuardDropReason.DECRYPT_FAILED);
+    }
+    // the window is marked only after the tag verified, so forgeries cannot fill it
+    if (!keypair.replay.accept(counter)) {
+      return drop(peer, WireGuardDropReason.REPLAYED);
+    }
+    boolean confirmed = keypair == peer.next;
+    if (confirmed) {
+      promoteNext(peer);
+    }
+    authenticated(peer, source, length, nowNanos);
+    peer.newHandshakeAtNanos = NONE;
+    if (plaintextBytes > 0 && peer.keepaliveAtNanos == NONE) {
+      // §6.5: data received and nothing sent for KEEPALIVE-TIMEOUT: send a keepalive
+      peer.keepaliveAtNanos = nowNanos + KEEPALIVE_TIMEOUT_NANOS;
+    }
+    // the plaintext leaves the scratch array before anything below may reuse it
+    ByteBuf inner = plaintextBytes == 0 ? null
+        : allocator.buffer(plaintextBytes).writeBytes(work, 0, plaintextBytes);
     boolean handedOver = false;
     try {
-      ByteBuffer in = nioView(datagram, transportView.packetOffset(),
-          transportView.encryptedLengthBytes());
-      ByteBuffer out = inner == null ? NO_BYTES : inner.internalNioBuffer(0, plaintextBytes);
-      if (!keypair.receiver.openTransport(counter, in, out)) {
-        return drop(peer, WireGuardDropReason.DECRYPT_FAILED);
-      }
-      // the window is marked only after the tag verified, so forgeries cannot fill it
-      if (!keypair.replay.accept(counter)) {
-        return drop(peer, WireGuardDropReason.REPLAYED);
-      }
-      boolean confirmed = keypair == peer.next;
-      if (confirmed) {
-        promoteNext(peer);
-      }
-      authenticated(peer, source, length, nowNanos);
-      peer.newHandshakeAtNanos = NONE;
-      if (inner != null && peer.keepaliveAtNanos == NONE) {
-        // §6.5: data received and nothing sent for KEEPALIVE-TIMEOUT: send a keepalive
-        peer.keepaliveAtNanos = nowNanos + KEEPALIVE_TIMEOUT_NANOS;
-      }
       rekeyOnReceiveIfOld(peer, keypair, nowNanos);
       if (confirmed) {
         flushQueue(peer, nowNanos);
@@ -485,7 +546,6 @@ public final class WireGuardDevice {
       if (inner == null) {
         return ReceiveResult.KEEPALIVE;
       }
-      inner.writerIndex(plaintextBytes);
       handedOver = true;
       output.deliver(peer, inner);
       return ReceiveResult.DATA;
@@ -598,22 +658,20 @@ public final class WireGuardDevice {
     int totalBytes = TransportData.MIN_LENGTH_BYTES + plainBytes + paddingBytes;
     long counter = keypair.sendCounter.getAndIncrement();
 
-    ByteBuf out = allocator.buffer(totalBytes);
-    boolean handedOver = false;
-    try {
-      transportView.init(out, 0, totalBytes, keypair.remoteIndex, counter);
-      ByteBuffer in = plain == null ? NO_BYTES
-          : nioView(plain, plain.readerIndex(), plainBytes);
-      keypair.sender.sealTransport(counter, in, paddingBytes,
-          out.internalNioBuffer(TransportData.PACKET_OFFSET, totalBytes - TransportData.HEADER_BYTES));
-      out.writerIndex(totalBytes);
-      handedOver = true;
-      emit(peer, out, nowNanos);
-    } finally {
-      if (!handedOver) {
-        out.release();
-      }
+    // seal in place in the scratch array: the packet, its zero padding, then the tag
+    int sealedBytes = plainBytes + paddingBytes;
+    byte[] work = scratch(sealedBytes + ChaChaPoly.TAG_BYTES);
+    if (plain != null) {
+      plain.getBytes(plain.readerIndex(), work, 0, plainBytes);
     }
+    Arrays.fill(work, plainBytes, sealedBytes, (byte) 0);
+    keypair.sender.sealInPlace(counter, work, 0, sealedBytes);
+
+    ByteBuf out = allocator.buffer(totalBytes);
+    transportView.init(out, 0, totalBytes, keypair.remoteIndex, counter);
+    out.setBytes(TransportData.PACKET_OFFSET, work, 0, sealedBytes + ChaChaPoly.TAG_BYTES);
+    out.writerIndex(totalBytes);
+    emit(peer, out, nowNanos);
     if (plainBytes > 0 && peer.newHandshakeAtNanos == NONE) {
       // §6.2: data sent and nothing heard for KEEPALIVE-TIMEOUT + REKEY-TIMEOUT: the
       // session is presumed dead and a new handshake starts
@@ -900,7 +958,10 @@ public final class WireGuardDevice {
     // sessions exist and names exactly one (§5.4.2 "sender index ... chosen randomly")
     int index;
     do {
-      index = random.nextInt();
+      long drawn = Integer.toUnsignedLong(random.nextInt());
+      long inClass = drawn - Integer.remainderUnsigned((int) drawn, indexClasses) + indexClass;
+      // the last multiple below 2^32 may leave no room for the class: take the one before
+      index = (int) (inClass > 0xffff_ffffL ? inClass - indexClasses : inClass);
     } while (indices.containsKey(index));
     return index;
   }
@@ -977,9 +1038,11 @@ public final class WireGuardDevice {
         Arrays.copyOfRange(msg, offset, offset + expected.length));
   }
 
-  private static ByteBuffer nioView(ByteBuf buf, int index, int length) {
-    return buf.nioBufferCount() == 1 ? buf.internalNioBuffer(index, length)
-        : buf.nioBuffer(index, length);
+  private byte[] scratch(int bytes) {
+    if (scratch.length < bytes) {
+      scratch = new byte[bytes];
+    }
+    return scratch;
   }
 
   private static void wipeAll(byte[][] keys) {

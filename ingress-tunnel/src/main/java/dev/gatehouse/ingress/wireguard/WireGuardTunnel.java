@@ -1,6 +1,7 @@
 package dev.gatehouse.ingress.wireguard;
 
 import dev.gatehouse.core.flow.OriginChannels;
+import dev.gatehouse.core.linux.SocketOptions;
 import dev.gatehouse.core.tunnel.InnerPacketSink;
 import dev.gatehouse.core.tunnel.Tunnel;
 import dev.gatehouse.core.tunnel.TunnelContext;
@@ -11,18 +12,23 @@ import dev.gatehouse.ingress.wireguard.config.WireGuardPublicKey;
 import dev.gatehouse.ingress.wireguard.config.WireGuardSettings;
 import dev.gatehouse.ingress.wireguard.config.WireGuardTunnelPlan;
 import dev.gatehouse.ingress.wireguard.routing.AllowedIps;
+import dev.gatehouse.ingress.wireguard.wire.MessageType;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.unix.UnixChannelOption;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.internal.PlatformDependent;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
@@ -33,28 +39,44 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@code type: wireguard} tunnel: one UDP socket, one {@link WireGuardDevice}, and
- * cryptokey routing between them and the core (whitepaper §2). A datagram from a peer is
- * decrypted by the device; the inner packet goes to the core only if its source address is
- * one of that peer's allowed IPs. A packet from the core goes to the peer whose allowed IPs
+ * A {@code type: wireguard} tunnel: UDP sockets, {@link WireGuardDevice}s, and cryptokey
+ * routing between them and the core (whitepaper §2). A datagram from a peer is decrypted by
+ * the device that owns the peer; the inner packet goes to the core only if its source address
+ * is one of that peer's allowed IPs. A packet from the core goes to the peer whose allowed IPs
  * hold its destination, and is dropped when none does.
  *
- * <p>Threads: the socket, the device and its timer belong to one event loop, taken from the
- * appliance's group at start. {@link #send} may be called from any thread: it picks the peer
- * there (the allowed-IPs table is read without a lock) and hands the packet to the loop.
- * {@link #reconfigure} changes the peers on the loop and waits for it; a packet routed to a
- * peer just removed is dropped there.
+ * <p><b>Threads: one owner per peer.</b> The tunnel runs one {@link Shard} on each event loop
+ * of the appliance's group. A shard owns one device, its timer and the peers that hash to it
+ * ({@link #shardOf}): everything about such a peer (handshakes, keypairs, replay windows,
+ * timers, its queue) lives on that shard's loop, so nothing of a session is shared between
+ * loops and a peer's packets are decrypted and delivered one at a time, in order. Peers are
+ * spread over the loops; one peer is never split. The devices share the private key; each
+ * chooses its receiver indices in its own residue class ({@link
+ * WireGuardDevice#indexClassOf}), so a transport message, response or cookie reply names its
+ * shard in its receiver index, and an initiation by the static key it carries.
+ *
+ * <p>On epoll every shard has its own socket on the tunnel's address and port (SO_REUSEPORT):
+ * the kernel spreads datagrams over them by source, each shard reads its socket and writes
+ * what its peers send to it, and a datagram read by another shard than its owner is handed to
+ * the owner's loop through a queue (first in, first out, so one source's datagrams keep their
+ * order). On NIO the first shard's socket reads everything and the other shards write through
+ * it. {@link #send} may be called from any thread: it picks the peer there (the allowed-IPs
+ * table is read without a lock) and queues the packet for the peer's shard, which drains its
+ * queue in one task per burst. {@link #reconfigure} and {@link #start} run on the caller's
+ * thread and change each peer on its shard's loop.
  */
 public final class WireGuardTunnel implements Tunnel {
   private static final Logger log = LoggerFactory.getLogger(WireGuardTunnel.class);
@@ -68,32 +90,56 @@ public final class WireGuardTunnel implements Tunnel {
   private static final int IPV6_SOURCE_OFFSET = 8;
   private static final int IPV6_DESTINATION_OFFSET = 24;
   private static final int IPV6_HEADER_BYTES = 40;
+  // Whitepaper §5.4.3, §5.4.6 and §5.4.7: where each message holds our receiver index.
+  private static final int RESPONSE_RECEIVER_OFFSET = 8;
+  private static final int RECEIVER_OFFSET = 4;
+  private static final int MIN_ROUTABLE_BYTES = 12;
 
   /** Implementation choice: the timer never sleeps longer, so a clock step is noticed soon. */
   private static final long MAX_TIMER_SLEEP_NANOS = TimeUnit.SECONDS.toNanos(1);
+  /**
+   * Implementation choice: each socket's receive and send buffers. The kernel's default
+   * (about 208 KiB) overflowed under one TCP stream at a few hundred Mbit/s, and every
+   * datagram lost there is a TCP segment the site sends again.
+   */
+  static final int SOCKET_BUFFER_BYTES = 4 << 20;
+  /** Implementation choice: packets waiting for a shard's loop, beyond which they drop. */
+  private static final int MAX_QUEUED_PER_SHARD = 16 * 1024;
+  /** Implementation choice: packets one drain task handles before it lets the loop do other work. */
+  private static final int MAX_PACKETS_PER_DRAIN = 256;
 
   private final TunnelContext context;
   private final WireGuardSettings settings;
-  private final EventLoop loop;
+  private final Shard[] shards;
   private final AllowedIps<WireGuardPeer> allowedIps = new AllowedIps<>();
   private final LongAdder[] drops = new LongAdder[WireGuardTunnelDropReason.values().length];
-
-  // loop-confined from start on
-  /** The device's peers and the settings each runs on, in the order of the configuration. */
-  private final Map<WireGuardPeer, WireGuardPeerSettings> configured = new LinkedHashMap<>();
-  private WireGuardDevice device;
-  private InnerPacketSink sink;
-  private volatile Channel channel;
-  private ScheduledFuture<?> timer;
-  private long timerDeadlineNanos = Long.MAX_VALUE;
   private volatile boolean running;
+  private volatile InnerPacketSink sink;
+
+  // control plane, guarded by this: the peers in the order of the configuration
+  private final Map<WireGuardPublicKey, Configured> configured = new LinkedHashMap<>();
+  private boolean started;
   private boolean closed;
 
-  /** A closed tunnel for {@code settings}, whose socket and device will live on one of {@code loops}. */
+  /** A configured peer: its device's handle, its settings and the shard that owns it. */
+  private record Configured(WireGuardPeer peer, WireGuardPeerSettings settings, Shard shard) {}
+
+  /**
+   * A closed tunnel for {@code settings}, whose sockets and devices will live on {@code loops},
+   * one shard per loop, the first on {@code loops.next()} so that tunnels start on different loops.
+   */
   public WireGuardTunnel(TunnelContext context, WireGuardSettings settings, EventLoopGroup loops) {
     this.context = Objects.requireNonNull(context, "context");
     this.settings = Objects.requireNonNull(settings, "settings");
-    this.loop = loops.next();
+    List<EventLoop> all = new ArrayList<>();
+    for (EventExecutor executor : loops) {
+      all.add((EventLoop) executor);
+    }
+    int first = Math.max(0, all.indexOf(loops.next()));
+    this.shards = new Shard[all.size()];
+    for (int i = 0; i < shards.length; i++) {
+      shards[i] = new Shard(i, all.get((first + i) % all.size()));
+    }
     for (int i = 0; i < drops.length; i++) {
       drops[i] = new LongAdder();
     }
@@ -106,8 +152,15 @@ public final class WireGuardTunnel implements Tunnel {
 
   /** Where the UDP socket is bound, once started; null before. */
   public InetSocketAddress localAddress() {
-    Channel bound = channel;
+    Channel bound = shards[0].channel;
     return bound == null ? null : (InetSocketAddress) bound.localAddress();
+  }
+
+  /** For tests: the first socket's receive and send buffer sizes as the kernel reports them. */
+  int[] socketBufferBytes() {
+    Channel bound = shards[0].channel;
+    return new int[] {bound.config().getOption(ChannelOption.SO_RCVBUF),
+        bound.config().getOption(ChannelOption.SO_SNDBUF)};
   }
 
   /** Inner packets dropped around the engine for {@code reason}. */
@@ -115,18 +168,26 @@ public final class WireGuardTunnel implements Tunnel {
     return drops[reason.ordinal()].sum();
   }
 
-  /** The device's counters (datagrams, bytes, drops by reason), live; null before start. */
-  public WireGuardCounters deviceCounters() {
-    WireGuardDevice current = device;
-    return current == null ? null : current.counters();
+  /** The devices' counters (datagrams, bytes, drops by reason), summed live; null before start. */
+  public synchronized WireGuardCounters deviceCounters() {
+    if (!started) {
+      return null;
+    }
+    List<WireGuardCounters> parts = new ArrayList<>();
+    for (Shard shard : shards) {
+      parts.add(shard.device.counters());
+    }
+    return WireGuardCounters.sumOf(parts);
   }
 
   /** The peers and what they moved, in the order of the configuration; empty before start. */
-  public List<PeerStatus> peers() {
-    return call(() -> configured.entrySet().stream()
-        .map(e -> new PeerStatus(e.getValue().label(), e.getKey().endpoint(), e.getKey().latestHandshakeNanos(),
-            e.getKey().queuedPackets(), e.getKey().counters()))
-        .toList());
+  public synchronized List<PeerStatus> peers() {
+    List<PeerStatus> status = new ArrayList<>();
+    for (Configured c : configured.values()) {
+      status.add(c.shard.call(() -> new PeerStatus(c.settings.label(), c.peer.endpoint(),
+          c.peer.latestHandshakeNanos(), c.peer.queuedPackets(), c.peer.counters())));
+    }
+    return status;
   }
 
   /**
@@ -143,80 +204,84 @@ public final class WireGuardTunnel implements Tunnel {
       int queuedPackets, WireGuardCounters counters) {}
 
   /**
-   * Creates the device with its peers on the tunnel's loop, then binds the UDP socket.
-   * Must not be called on an event loop: it waits for the bind.
+   * Creates the devices with their peers on their loops, then binds the UDP sockets. Must not
+   * be called on an event loop: it waits for each.
    */
   @Override
-  public void start(InnerPacketSink sink) throws IOException {
-    Objects.requireNonNull(sink, "sink");
-    call(() -> {
-      createDevice(sink);
-      return null;
-    });
-    channel = bind();
-    call(() -> {
-      running = true;
-      armTimer(System.nanoTime());
-      return null;
-    });
-    log.info("tunnel={} listen={} peers={} mtu={} started", context.name(), channel.localAddress(),
-        settings.peers().size(), context.mtuBytes());
-  }
-
-  private void createDevice(InnerPacketSink packetSink) {
-    if (device != null) {
+  public synchronized void start(InnerPacketSink packetSink) throws IOException {
+    Objects.requireNonNull(packetSink, "sink");
+    if (started) {
       throw new IllegalStateException("tunnel " + context.name() + " can start only once");
     }
+    started = true;
     sink = packetSink;
     long wallClockOffsetNanos = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
-    byte[] privateKey = settings.privateKey().reveal();
-    try {
-      device = new WireGuardDevice(privateKey, new Output(), PooledByteBufAllocator.DEFAULT, new SecureRandom(),
-          wallClockOffsetNanos, context.mtuBytes());
-    } finally {
-      WireGuardKeys.zero(privateKey);
+    for (Shard shard : shards) {
+      shard.call(() -> {
+        shard.createDevice(wallClockOffsetNanos);
+        return null;
+      });
     }
     for (WireGuardPeerSettings peer : settings.peers()) {
-      configured.put(addPeer(peer), peer);
+      addPeer(peer);
     }
+    bind();
+    running = true;
+    for (Shard shard : shards) {
+      shard.call(() -> {
+        shard.armTimer(System.nanoTime());
+        return null;
+      });
+    }
+    log.info("tunnel={} listen={} peers={} mtu={} loops={} started", context.name(), localAddress(),
+        settings.peers().size(), context.mtuBytes(), shards.length);
   }
 
-  private WireGuardPeer addPeer(WireGuardPeerSettings settings) {
-    byte[] psk = settings.presharedKey().map(s -> s.reveal()).orElse(null);
-    try {
-      WireGuardPeer peer = device.addPeer(settings.publicKey().bytes(), psk, settings.endpoint().orElse(null),
-          keepaliveSeconds(settings));
-      settings.allowedIps().forEach(prefix -> allowedIps.put(prefix, peer));
-      return peer;
-    } finally {
-      if (psk != null) {
-        WireGuardKeys.zero(psk);
-      }
-    }
+  /** The shard that owns the peer with {@code publicKey}: the same for as long as the tunnel runs. */
+  private Shard shardOf(byte[] publicKey) {
+    // the key is random: its first four bytes spread peers evenly
+    int hash = (publicKey[0] & 0xff) | (publicKey[1] & 0xff) << 8 | (publicKey[2] & 0xff) << 16
+        | (publicKey[3] & 0xff) << 24;
+    return shards[Integer.remainderUnsigned(hash, shards.length)];
   }
 
-  private Channel bind() throws IOException {
+  private void addPeer(WireGuardPeerSettings peerSettings) {
+    byte[] publicKey = peerSettings.publicKey().bytes();
+    Shard shard = shardOf(publicKey);
+    WireGuardPeer peer = shard.call(() -> shard.addPeer(peerSettings));
+    peerSettings.allowedIps().forEach(prefix -> allowedIps.put(prefix, peer));
+    configured.put(peerSettings.publicKey(), new Configured(peer, peerSettings, shard));
+  }
+
+  /**
+   * Binds the first shard's socket, then, on epoll with several shards, every other shard's
+   * to the same address and port with SO_REUSEPORT. The first is bound once without it to
+   * find out whether the port is free: SO_REUSEPORT alone would let a second tunnel on the
+   * same port join the first's sockets and take half its datagrams instead of failing.
+   */
+  private void bind() throws IOException {
     InetSocketAddress address = settings.listenAddress()
         .map(a -> new InetSocketAddress(a, settings.listenPort()))
         .orElseGet(() -> new InetSocketAddress(settings.listenPort()));
-    Bootstrap bootstrap = new Bootstrap().group(loop)
-        .channelFactory(() -> OriginChannels.isEpoll(loop) ? new EpollDatagramChannel() : new NioDatagramChannel())
-        .handler(new Inbound());
-    try {
-      return bootstrap.bind(address).sync().channel();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("tunnel " + context.name() + ": interrupted while binding " + address, e);
-    } catch (Exception e) {
-      // sync() rethrows the bind's cause as it is: on epoll a checked NativeIoException
-      throw new IOException("tunnel " + context.name() + ": cannot listen on UDP " + address + ": "
-          + e.getMessage(), e);
+    boolean reusePort = shards.length > 1 && OriginChannels.isEpoll(shards[0].loop);
+    Channel first = shards[0].bind(address, false);
+    if (reusePort) {
+      InetSocketAddress bound = (InetSocketAddress) first.localAddress();
+      first.close().syncUninterruptibly();
+      first = shards[0].bind(bound, true);
+      for (int i = 1; i < shards.length; i++) {
+        shards[i].bind(bound, true);
+      }
+    }
+    for (Shard shard : shards) {
+      shard.sendChannel = reusePort ? shard.channel : first;
     }
   }
 
   /**
    * Sends one inner packet to the peer whose allowed IPs hold its destination (§2); takes
-   * ownership. Never blocks: the device's work is handed to the tunnel's loop.
+   * ownership. Never blocks: the packet joins the queue of the peer's shard, which one task
+   * drains per burst of packets.
    */
   @Override
   public boolean send(ByteBuf innerPacket) {
@@ -244,71 +309,49 @@ public final class WireGuardTunnel implements Tunnel {
       innerPacket.release();
       return false;
     }
-
-    WireGuardPeer to = peer;
-    if (loop.inEventLoop()) {
-      sendOnLoop(to, innerPacket);
-      return true;
-    }
-    try {
-      // TODO(#10): one task per packet; batch packets per loop hop under load.
-      loop.execute(() -> sendOnLoop(to, innerPacket));
-      return true;
-    } catch (RejectedExecutionException e) {
-      // the loop stopped between the running check and here: the packet is ours to drop
-      drops[WireGuardTunnelDropReason.OUT_NOT_RUNNING.ordinal()].increment();
-      innerPacket.release();
-      return false;
-    }
+    return shardOf(peer.publicKeyNoCopy()).queueOutbound(innerPacket);
   }
 
-  private void sendOnLoop(WireGuardPeer peer, ByteBuf innerPacket) {
-    if (!running || !configured.containsKey(peer)) {
-      drops[WireGuardTunnelDropReason.OUT_NOT_RUNNING.ordinal()].increment();
-      innerPacket.release();
-      return;
-    }
-    long nowNanos = System.nanoTime();
-    device.send(peer, innerPacket, nowNanos);
-    armTimer(nowNanos);
+  /** The peer whose allowed IPs hold the destination of a packet {@link #send} accepted. */
+  private WireGuardPeer route(ByteBuf innerPacket) {
+    int offset = innerPacket.readerIndex();
+    return (innerPacket.getUnsignedByte(offset) >>> 4) == 4
+        ? allowedIps.lookupV4(innerPacket, offset + IPV4_DESTINATION_OFFSET)
+        : allowedIps.lookupV6(innerPacket, offset + IPV6_DESTINATION_OFFSET);
   }
 
-  /** Closes the socket, then forgets every peer, which erases their keys. */
+  /** Closes the sockets, then forgets every peer, which erases their keys. */
   @Override
-  public void close() {
-    if (loop.isShuttingDown()) {
-      return;
-    }
-    call(() -> {
-      closeOnLoop();
-      return null;
-    });
-  }
-
-  private void closeOnLoop() {
-    // a start that failed to bind made the device and its peers: they go too
-    if (closed || device == null) {
+  public synchronized void close() {
+    if (closed || !started || shards[0].loop.isShuttingDown()) {
       return;
     }
     closed = true;
     running = false;
-    if (timer != null) {
-      timer.cancel(false);
+    for (Shard shard : shards) {
+      shard.call(() -> {
+        shard.closeOnLoop();
+        return null;
+      });
     }
-    if (channel != null) {
-      channel.close();
+    for (Configured c : List.copyOf(configured.values())) {
+      forget(c);
     }
-    for (WireGuardPeer peer : List.copyOf(configured.keySet())) {
-      forget(peer);
+    for (Shard shard : shards) {
+      shard.call(() -> {
+        shard.dropQueued();
+        return null;
+      });
     }
+    WireGuardCounters total = deviceCounters();
     log.info("tunnel={} closed datagrams-in={} datagrams-out={} drops={}", context.name(),
-        device.counters().packetsIn(), device.counters().packetsOut(), device.counters().totalDrops());
+        total.packetsIn(), total.packetsOut(), total.totalDrops());
   }
 
   // --- reload: peers change in place
 
   /**
-   * Applies a reloaded plan's peers in place, on the tunnel's loop (issue #5): peers gone
+   * Applies a reloaded plan's peers in place (issue #5), each on its shard's loop: peers gone
    * from the list are removed with their sessions and allowed IPs; new ones are added; a
    * peer whose allowed IPs, endpoint, keepalive or name changed is updated and keeps its
    * sessions, so flows through it go on; a peer whose preshared key changed is removed and
@@ -318,12 +361,12 @@ public final class WireGuardTunnel implements Tunnel {
    * private key.
    */
   @Override
-  public TunnelReconfiguration reconfigure(TunnelPlan newPlan) {
+  public synchronized TunnelReconfiguration reconfigure(TunnelPlan newPlan) {
     if (!(newPlan instanceof WireGuardTunnelPlan plan)) {
       return TunnelReconfiguration.of(List.of(), List.of("type"));
     }
     List<String> restartNeeded = settingsNeedingRestart(plan);
-    List<String> applied = call(() -> closed || device == null ? List.of() : applyPeers(plan.settings().peers()));
+    List<String> applied = closed || !started ? List.of() : applyPeers(plan.settings().peers());
     return TunnelReconfiguration.of(applied, restartNeeded);
   }
 
@@ -363,13 +406,13 @@ public final class WireGuardTunnel implements Tunnel {
 
     // first what goes: removed and re-keyed peers, and prefixes kept peers give up, so that
     // no two peers hold one prefix once the new ones are put (§2)
-    Map<WireGuardPublicKey, WireGuardPeer> running = new HashMap<>();
+    Map<WireGuardPublicKey, Configured> kept = new LinkedHashMap<>();
     Set<WireGuardPublicKey> rekeyed = new HashSet<>();
-    for (Map.Entry<WireGuardPeer, WireGuardPeerSettings> entry : List.copyOf(configured.entrySet())) {
-      WireGuardPeerSettings was = entry.getValue();
+    for (Configured c : List.copyOf(configured.values())) {
+      WireGuardPeerSettings was = c.settings;
       WireGuardPeerSettings next = wantedByKey.get(was.publicKey());
       if (next == null || !next.presharedKey().equals(was.presharedKey())) {
-        forget(entry.getKey());
+        forget(c);
         if (next == null) {
           applied.add("peer " + was.label() + " removed");
         } else {
@@ -379,26 +422,29 @@ public final class WireGuardTunnel implements Tunnel {
         continue;
       }
       was.allowedIps().stream().filter(prefix -> !next.allowedIps().contains(prefix)).forEach(allowedIps::remove);
-      running.put(was.publicKey(), entry.getKey());
+      kept.put(was.publicKey(), c);
     }
 
     // then what comes and what changes, in the file's order
-    Map<WireGuardPeer, WireGuardPeerSettings> next = new LinkedHashMap<>();
+    Map<WireGuardPublicKey, Configured> next = new LinkedHashMap<>();
     for (WireGuardPeerSettings peerSettings : wantedByKey.values()) {
-      WireGuardPeer peer = running.get(peerSettings.publicKey());
-      if (peer == null) {
-        peer = addPeer(peerSettings);
+      Configured c = kept.get(peerSettings.publicKey());
+      if (c == null) {
+        addPeer(peerSettings);
+        c = configured.get(peerSettings.publicKey());
         if (!rekeyed.contains(peerSettings.publicKey())) {
           applied.add("peer " + peerSettings.label() + " added");
         }
-      } else if (update(peer, configured.get(peer), peerSettings)) {
-        applied.add("peer " + peerSettings.label() + " changed");
+      } else {
+        if (update(c, peerSettings)) {
+          applied.add("peer " + peerSettings.label() + " changed");
+        }
+        c = new Configured(c.peer, peerSettings, c.shard);
       }
-      next.put(peer, peerSettings);
+      next.put(peerSettings.publicKey(), c);
     }
     configured.clear();
     configured.putAll(next);
-    armTimer(System.nanoTime());
 
     if (!applied.isEmpty()) {
       log.info("tunnel={} event=peers-reconfigured peers={} changes=\"{}\"", context.name(), configured.size(),
@@ -408,133 +454,53 @@ public final class WireGuardTunnel implements Tunnel {
   }
 
   /** Brings a kept peer to {@code next}; its sessions stay. True if anything changed. */
-  private boolean update(WireGuardPeer peer, WireGuardPeerSettings was, WireGuardPeerSettings next) {
+  private boolean update(Configured c, WireGuardPeerSettings next) {
+    WireGuardPeerSettings was = c.settings;
     next.allowedIps().stream().filter(prefix -> !was.allowedIps().contains(prefix))
-        .forEach(prefix -> allowedIps.put(prefix, peer));
-    if (!next.endpoint().equals(was.endpoint())) {
-      // a configured endpoint applies at once, as at start; without one the peer's latest
-      // authenticated packet keeps saying where it is (§2.1)
-      next.endpoint().ifPresent(peer::setEndpoint);
-    }
-    peer.setPersistentKeepaliveSeconds(keepaliveSeconds(next));
+        .forEach(prefix -> allowedIps.put(prefix, c.peer));
+    c.shard.call(() -> {
+      if (!next.endpoint().equals(was.endpoint())) {
+        // a configured endpoint applies at once, as at start; without one the peer's latest
+        // authenticated packet keeps saying where it is (§2.1)
+        next.endpoint().ifPresent(c.peer::setEndpoint);
+      }
+      c.peer.setPersistentKeepaliveSeconds(keepaliveSeconds(next));
+      c.shard.labels.put(c.peer, next.label());
+      c.shard.armTimer(System.nanoTime());
+      return null;
+    });
     return !next.equals(was);
   }
 
-  /** Removes {@code peer} from routing and from the device, which erases its keys and drops its queue. */
-  private void forget(WireGuardPeer peer) {
-    allowedIps.removePeer(peer);
-    device.removePeer(peer);
-    configured.remove(peer);
+  /** Removes a peer from routing and from its device, which erases its keys and drops its queue. */
+  private void forget(Configured c) {
+    allowedIps.removePeer(c.peer);
+    c.shard.call(() -> {
+      c.shard.device.removePeer(c.peer);
+      c.shard.labels.remove(c.peer);
+      return null;
+    });
+    configured.remove(c.settings.publicKey());
   }
 
   private static int keepaliveSeconds(WireGuardPeerSettings peer) {
     return peer.persistentKeepalive().map(d -> (int) d.toSeconds()).orElse(0);
   }
 
-  private String label(WireGuardPeer peer) {
-    WireGuardPeerSettings peerSettings = configured.get(peer);
-    return peerSettings == null ? "-" : peerSettings.label();
+  /** For tests in this package: {@code read} applied to the peer with {@code publicKey}, on its loop. */
+  synchronized <T> T inspectPeer(byte[] publicKey, Function<WireGuardPeer, T> read) {
+    Shard shard = shardOf(publicKey);
+    return shard.call(() -> read.apply(shard.device.peer(publicKey)));
   }
 
-  /** For tests in this package: {@code read} applied to the device, on the tunnel's loop. */
-  <T> T inspect(Function<WireGuardDevice, T> read) {
-    return call(() -> read.apply(device));
+  /** For tests in this package: the thread of the loop that owns the peer with {@code publicKey}. */
+  Thread ownerThreadOf(byte[] publicKey) {
+    return shardOf(publicKey).call(Thread::currentThread);
   }
 
-  // --- timers: one task on the loop, at the device's next deadline
-
-  private void armTimer(long nowNanos) {
-    long deadline = Math.min(device.nextDeadlineNanos(), nowNanos + MAX_TIMER_SLEEP_NANOS);
-    if (!running || deadline >= timerDeadlineNanos) {
-      return;
-    }
-    if (timer != null) {
-      timer.cancel(false);
-    }
-    timerDeadlineNanos = deadline;
-    timer = loop.schedule(this::onTimer, Math.max(0, deadline - nowNanos), TimeUnit.NANOSECONDS);
-  }
-
-  private void onTimer() {
-    timer = null;
-    timerDeadlineNanos = Long.MAX_VALUE;
-    if (!running) {
-      return;
-    }
-    long nowNanos = System.nanoTime();
-    device.tick(nowNanos);
-    armTimer(nowNanos);
-  }
-
-  // --- the socket side
-
-  private final class Inbound extends SimpleChannelInboundHandler<DatagramPacket> {
-    Inbound() {
-      super(false);
-    }
-
-    @Override
-    public void channelRegistered(ChannelHandlerContext ctx) {
-      // known to Output before the bind completes: a datagram may be read, and answered,
-      // before bind() returns to the thread that called start
-      channel = ctx.channel();
-      ctx.fireChannelRegistered();
-    }
-
-    @Override
-    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
-      long nowNanos = System.nanoTime();
-      // the device takes the payload over and releases it
-      device.receive(packet.content(), packet.sender(), nowNanos);
-      armTimer(nowNanos);
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-      ctx.flush();
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      // a socket error (an ICMP unreachable from a gone endpoint, say) is one peer's trouble
-      log.debug("tunnel={} socket error", context.name(), cause);
-    }
-  }
-
-  /** What the device produces, on the loop: datagrams out, inner packets to the core. */
-  private final class Output implements WireGuardOutput {
-    @Override
-    public void send(WireGuardPeer peer, InetSocketAddress endpoint, ByteBuf datagram) {
-      if (channel == null || !channel.isActive()) {
-        datagram.release();
-        return;
-      }
-      channel.writeAndFlush(new DatagramPacket(datagram, endpoint), channel.voidPromise());
-    }
-
-    @Override
-    public void deliver(WireGuardPeer peer, ByteBuf innerPacket) {
-      WireGuardTunnelDropReason refused = checkInner(peer, innerPacket);
-      if (refused != null) {
-        drops[refused.ordinal()].increment();
-        innerPacket.release();
-        return;
-      }
-      sink.accept(context, innerPacket);
-    }
-
-    @Override
-    public void endpointChanged(WireGuardPeer peer, InetSocketAddress endpoint) {
-      log.info("tunnel={} peer={} endpoint={} event=endpoint-changed", context.name(), label(peer), endpoint);
-    }
-
-    @Override
-    public void dropped(WireGuardPeer peerOrNull, WireGuardDropReason reason) {
-      if (log.isDebugEnabled()) {
-        log.debug("tunnel={} peer={} drop={}", context.name(), peerOrNull == null ? "-" : label(peerOrNull),
-            reason);
-      }
-    }
+  /** For tests in this package: how many loops the tunnel runs on. */
+  int shardCount() {
+    return shards.length;
   }
 
   /**
@@ -567,17 +533,387 @@ public final class WireGuardTunnel implements Tunnel {
     return null;
   }
 
-  /** Runs {@code task} on the tunnel's loop and waits for it. */
-  private <T> T call(Callable<T> task) {
-    try {
-      return loop.inEventLoop() ? task.call() : loop.submit(task).get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("tunnel " + context.name() + ": interrupted", e);
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("tunnel " + context.name() + ": " + e.getCause().getMessage(), e.getCause());
-    } catch (Exception e) {
-      throw new IllegalStateException("tunnel " + context.name() + ": " + e.getMessage(), e);
+  /**
+   * One event loop's part of the tunnel: a device and the peers that hash to it, a socket
+   * (on epoll), a timer, and two queues into the loop, one for packets from the core and one
+   * for datagrams another shard read. Confined to its loop but for the queues and {@link
+   * #channel}.
+   */
+  private final class Shard {
+    final int index;
+    final EventLoop loop;
+    /** The peers of this shard's device and their names, for logs. */
+    final Map<WireGuardPeer, String> labels = new HashMap<>();
+    final Queue<ByteBuf> outbound = PlatformDependent.newMpscQueue(1024, MAX_QUEUED_PER_SHARD);
+    final AtomicBoolean outboundScheduled = new AtomicBoolean();
+    final Runnable outboundTask = this::drainOutbound;
+    final Queue<DatagramPacket> inbound = PlatformDependent.newMpscQueue(1024, MAX_QUEUED_PER_SHARD);
+    final AtomicBoolean inboundScheduled = new AtomicBoolean();
+    final Runnable inboundTask = this::drainInbound;
+    WireGuardDevice device;
+    /** This shard's own socket, on epoll; on NIO only the first shard has one. */
+    volatile Channel channel;
+    /** Where this shard's datagrams leave: its own socket, or on NIO the first shard's. */
+    volatile Channel sendChannel;
+    ScheduledFuture<?> timer;
+    long timerDeadlineNanos = Long.MAX_VALUE;
+    /** Datagrams were written since the last flush; each entry point into the loop flushes once. */
+    boolean flushPending;
+
+    Shard(int index, EventLoop loop) {
+      this.index = index;
+      this.loop = loop;
+    }
+
+    void createDevice(long wallClockOffsetNanos) {
+      byte[] privateKey = settings.privateKey().reveal();
+      try {
+        device = new WireGuardDevice(privateKey, new Output(this), PooledByteBufAllocator.DEFAULT,
+            new SecureRandom(), wallClockOffsetNanos, context.mtuBytes(), index, shards.length);
+      } finally {
+        WireGuardKeys.zero(privateKey);
+      }
+    }
+
+    WireGuardPeer addPeer(WireGuardPeerSettings peerSettings) {
+      byte[] psk = peerSettings.presharedKey().map(s -> s.reveal()).orElse(null);
+      try {
+        WireGuardPeer peer = device.addPeer(peerSettings.publicKey().bytes(), psk,
+            peerSettings.endpoint().orElse(null), keepaliveSeconds(peerSettings));
+        labels.put(peer, peerSettings.label());
+        armTimer(System.nanoTime());
+        return peer;
+      } finally {
+        if (psk != null) {
+          WireGuardKeys.zero(psk);
+        }
+      }
+    }
+
+    // TODO(#5): read with recvmmsg (EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE) or UDP GRO;
+    // both cut datagrams longer than the size given, so they need a bound a peer cannot pass.
+    // Netty also makes a DatagramPacket (and a sender address) per datagram each way: the
+    // per-packet objects left on this path are the socket's, not the engine's.
+    Channel bind(InetSocketAddress address, boolean reusePort) throws IOException {
+      Bootstrap bootstrap = new Bootstrap().group(loop)
+          .channelFactory(() -> OriginChannels.isEpoll(loop) ? new EpollDatagramChannel() : new NioDatagramChannel())
+          .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER_BYTES)
+          .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER_BYTES)
+          .handler(new Inbound(this));
+      if (reusePort) {
+        bootstrap.option(UnixChannelOption.SO_REUSEPORT, true);
+      }
+      try {
+        Channel bound = bootstrap.bind(address).sync().channel();
+        forceBufferSizes(bound);
+        channel = bound;
+        return bound;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("tunnel " + context.name() + ": interrupted while binding " + address, e);
+      } catch (Exception e) {
+        // sync() rethrows the bind's cause as it is: on epoll a checked NativeIoException
+        throw new IOException("tunnel " + context.name() + ": cannot listen on UDP " + address + ": "
+            + e.getMessage(), e);
+      }
+    }
+
+    /**
+     * SO_RCVBUF and SO_SNDBUF stop at net.core.rmem_max and wmem_max (208 KiB by default);
+     * as root the FORCE options go past them. Without the right, the capped sizes stay.
+     */
+    private void forceBufferSizes(Channel bound) {
+      if (bound instanceof EpollDatagramChannel epoll) {
+        try {
+          SocketOptions.forceBufferSizes(epoll.fd().intValue(), SOCKET_BUFFER_BYTES, "tunnel " + context.name());
+        } catch (IOException e) {
+          log.debug("tunnel={} event=socket-buffers-capped reason=\"{}\"", context.name(), e.getMessage());
+        }
+      }
+      log.debug("tunnel={} loop={} socket-receive-buffer={} socket-send-buffer={}", context.name(), index,
+          bound.config().getOption(ChannelOption.SO_RCVBUF), bound.config().getOption(ChannelOption.SO_SNDBUF));
+    }
+
+    // --- datagrams in
+
+    /** A datagram this shard's socket read: decrypted here if its peer is ours, else handed over. */
+    void onRead(DatagramPacket packet) {
+      Shard owner = shards.length == 1 ? this : ownerOf(packet.content());
+      if (owner == this) {
+        receive(packet, System.nanoTime());
+        return;
+      }
+      if (!owner.inbound.offer(packet)) {
+        drops[WireGuardTunnelDropReason.IN_LOOP_BUSY.ordinal()].increment();
+        packet.release();
+        return;
+      }
+      owner.schedule(owner.inboundScheduled, owner.inboundTask, owner::dropQueued);
+    }
+
+    /**
+     * The shard a datagram is for: the one whose residue class holds its receiver index, or
+     * for an initiation the one that owns the static key inside; this one when the datagram
+     * names none, whose device then drops and counts it.
+     */
+    private Shard ownerOf(ByteBuf content) {
+      int offset = content.readerIndex();
+      if (content.readableBytes() < MIN_ROUTABLE_BYTES) {
+        return this;
+      }
+      int receiverOffset = switch (content.getUnsignedByte(offset)) {
+        case MessageType.HANDSHAKE_RESPONSE -> RESPONSE_RECEIVER_OFFSET;
+        case MessageType.COOKIE_REPLY, MessageType.TRANSPORT_DATA -> RECEIVER_OFFSET;
+        case MessageType.HANDSHAKE_INITIATION -> -1;
+        default -> 0;
+      };
+      if (receiverOffset > 0) {
+        int receiverIndex = content.getIntLE(offset + receiverOffset);
+        return shards[WireGuardDevice.indexClassOf(receiverIndex, shards.length)];
+      }
+      if (receiverOffset < 0) {
+        // one DH more per initiation (the owner decrypts the static key again): handshakes
+        // are rare, and a flood of them is the device's TODO(#5) on rate limits either way
+        byte[] initiator = device.initiatorOf(content);
+        return initiator == null ? this : shardOf(initiator);
+      }
+      return this;
+    }
+
+    private void receive(DatagramPacket packet, long nowNanos) {
+      // the device takes the payload over and releases it
+      device.receive(packet.content(), packet.sender(), nowNanos);
+      armTimer(nowNanos);
+    }
+
+    private void drainInbound() {
+      inboundScheduled.set(false);
+      long nowNanos = System.nanoTime();
+      DatagramPacket packet;
+      for (int handled = 0; handled < MAX_PACKETS_PER_DRAIN && (packet = inbound.poll()) != null; handled++) {
+        if (running) {
+          receive(packet, nowNanos);
+        } else {
+          packet.release();
+        }
+      }
+      if (!inbound.isEmpty()) {
+        schedule(inboundScheduled, inboundTask, this::dropQueued);
+      }
+      flush();
+    }
+
+    // --- packets out
+
+    boolean queueOutbound(ByteBuf innerPacket) {
+      if (!outbound.offer(innerPacket)) {
+        drops[WireGuardTunnelDropReason.OUT_LOOP_BUSY.ordinal()].increment();
+        innerPacket.release();
+        return false;
+      }
+      schedule(outboundScheduled, outboundTask, this::dropQueued);
+      return true;
+    }
+
+    /** Runs {@code task} on the loop once for however many packets join its queue meanwhile. */
+    private void schedule(AtomicBoolean scheduled, Runnable task, Runnable onLoopStopped) {
+      if (!scheduled.compareAndSet(false, true)) {
+        return;
+      }
+      try {
+        loop.execute(task);
+      } catch (RejectedExecutionException e) {
+        // the loop stopped: nobody else will drain what is queued, and it is ours to drop
+        scheduled.set(false);
+        onLoopStopped.run();
+      }
+    }
+
+    /** On the loop: sends what the core queued, in order, then flushes once. */
+    private void drainOutbound() {
+      outboundScheduled.set(false);
+      long nowNanos = System.nanoTime();
+      ByteBuf packet;
+      for (int sent = 0; sent < MAX_PACKETS_PER_DRAIN && (packet = outbound.poll()) != null; sent++) {
+        // routed again here: the peer may have gone since the caller looked it up
+        WireGuardPeer peer = running ? route(packet) : null;
+        if (peer == null || !labels.containsKey(peer)) {
+          drops[WireGuardTunnelDropReason.OUT_NOT_RUNNING.ordinal()].increment();
+          packet.release();
+          continue;
+        }
+        device.send(peer, packet, nowNanos);
+      }
+      if (!outbound.isEmpty()) {
+        schedule(outboundScheduled, outboundTask, this::dropQueued);
+      }
+      if (running) {
+        armTimer(nowNanos);
+      }
+      flush();
+    }
+
+    void dropQueued() {
+      ByteBuf packet;
+      while ((packet = outbound.poll()) != null) {
+        drops[WireGuardTunnelDropReason.OUT_NOT_RUNNING.ordinal()].increment();
+        packet.release();
+      }
+      DatagramPacket datagram;
+      while ((datagram = inbound.poll()) != null) {
+        datagram.release();
+      }
+    }
+
+    void flush() {
+      if (flushPending) {
+        flushPending = false;
+        Channel out = sendChannel;
+        if (out != null) {
+          out.flush();
+        }
+      }
+    }
+
+    // --- timers: one task on the loop, at the device's next deadline
+
+    void armTimer(long nowNanos) {
+      long deadline = Math.min(device.nextDeadlineNanos(), nowNanos + MAX_TIMER_SLEEP_NANOS);
+      if (!running || deadline >= timerDeadlineNanos) {
+        return;
+      }
+      if (timer != null) {
+        timer.cancel(false);
+      }
+      timerDeadlineNanos = deadline;
+      timer = loop.schedule(this::onTimer, Math.max(0, deadline - nowNanos), TimeUnit.NANOSECONDS);
+    }
+
+    private void onTimer() {
+      timer = null;
+      timerDeadlineNanos = Long.MAX_VALUE;
+      if (!running) {
+        return;
+      }
+      long nowNanos = System.nanoTime();
+      device.tick(nowNanos);
+      armTimer(nowNanos);
+      flush();
+    }
+
+    void closeOnLoop() {
+      if (timer != null) {
+        timer.cancel(false);
+      }
+      Channel own = channel;
+      if (own != null) {
+        own.close();
+      }
+    }
+
+    /** Runs {@code task} on this shard's loop and waits for it. */
+    <T> T call(Callable<T> task) {
+      try {
+        return loop.inEventLoop() ? task.call() : loop.submit(task).get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("tunnel " + context.name() + ": interrupted", e);
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("tunnel " + context.name() + ": " + e.getCause().getMessage(), e.getCause());
+      } catch (Exception e) {
+        throw new IllegalStateException("tunnel " + context.name() + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  // --- the socket side
+
+  private final class Inbound extends SimpleChannelInboundHandler<DatagramPacket> {
+    private final Shard shard;
+
+    Inbound(Shard shard) {
+      super(false);
+      this.shard = shard;
+    }
+
+    @Override
+    public void channelRegistered(ChannelHandlerContext ctx) {
+      // known to Output before the bind completes: a datagram may be read, and answered,
+      // before bind() returns to the thread that called start
+      shard.sendChannel = ctx.channel();
+      ctx.fireChannelRegistered();
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+      shard.onRead(packet);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+      // what the burst of reads answered leaves in one flush (sendmmsg on epoll)
+      shard.flush();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      // a socket error (an ICMP unreachable from a gone endpoint, say) is one peer's trouble
+      log.debug("tunnel={} socket error", context.name(), cause);
+    }
+  }
+
+  /** What a shard's device produces, on its loop: datagrams out, inner packets to the core. */
+  private final class Output implements WireGuardOutput {
+    private final Shard shard;
+
+    Output(Shard shard) {
+      this.shard = shard;
+    }
+
+    @Override
+    public void send(WireGuardPeer peer, InetSocketAddress endpoint, ByteBuf datagram) {
+      Channel out = shard.sendChannel;
+      if (out == null || !out.isActive()) {
+        datagram.release();
+        return;
+      }
+      if (out.eventLoop() == shard.loop) {
+        // written now, flushed once when the loop is done with this read burst, drain or tick
+        out.write(new DatagramPacket(datagram, endpoint), out.voidPromise());
+        shard.flushPending = true;
+      } else {
+        // NIO: the first shard's socket, written on its loop
+        out.writeAndFlush(new DatagramPacket(datagram, endpoint), out.voidPromise());
+      }
+    }
+
+    @Override
+    public void deliver(WireGuardPeer peer, ByteBuf innerPacket) {
+      WireGuardTunnelDropReason refused = checkInner(peer, innerPacket);
+      if (refused != null) {
+        drops[refused.ordinal()].increment();
+        innerPacket.release();
+        return;
+      }
+      sink.accept(context, innerPacket);
+    }
+
+    @Override
+    public void endpointChanged(WireGuardPeer peer, InetSocketAddress endpoint) {
+      log.info("tunnel={} peer={} endpoint={} event=endpoint-changed", context.name(), label(peer), endpoint);
+    }
+
+    @Override
+    public void dropped(WireGuardPeer peerOrNull, WireGuardDropReason reason) {
+      if (log.isDebugEnabled()) {
+        log.debug("tunnel={} peer={} drop={}", context.name(), peerOrNull == null ? "-" : label(peerOrNull),
+            reason);
+      }
+    }
+
+    private String label(WireGuardPeer peer) {
+      String name = shard.labels.get(peer);
+      return name == null ? "-" : name;
     }
   }
 }

@@ -13,6 +13,8 @@ public enum WireGuardTunnelDropReason {
    * source IP of the decrypted packet is checked against the allowed IPs of the peer").
    */
   IN_SOURCE_NOT_ALLOWED,
+  /** In: the queue into the loop that owns the datagram's peer was full. */
+  IN_LOOP_BUSY,
   /** Out: neither IPv4 nor IPv6. */
   OUT_NOT_IP,
   /** Out: no peer's allowed IPs hold the destination address (§2). */
@@ -20,5 +22,7 @@ public enum WireGuardTunnelDropReason {
   /** Out: longer than the tunnel's MTU. */
   OUT_LARGER_THAN_MTU,
   /** Out: the tunnel was not started yet, or is closed, or the peer was just removed. */
-  OUT_NOT_RUNNING
+  OUT_NOT_RUNNING,
+  /** Out: the loop's queue of packets from the core was full (the loop cannot keep up). */
+  OUT_LOOP_BUSY
 }

@@ -48,6 +48,8 @@ final class LoopbackClient implements AutoCloseable {
       throws IOException {
     this.privateKey = privateKey.clone();
     this.socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    // room for a burst the tunnel sends while the test is not reading yet
+    this.socket.setReceiveBufferSize(4 << 20);
     long wallClockOffsetNanos = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
     this.device = new WireGuardDevice(privateKey, new Output(), PooledByteBufAllocator.DEFAULT, new SecureRandom(),
         wallClockOffsetNanos, WireGuardDevice.DEFAULT_MTU_BYTES);

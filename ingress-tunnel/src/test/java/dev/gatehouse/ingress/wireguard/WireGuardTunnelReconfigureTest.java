@@ -106,13 +106,13 @@ class WireGuardTunnelReconfigureTest {
   @Test
   void removesAndAddsPeersWhileAnUnchangedPeerKeepsItsSession() throws IOException {
     Keypair aSession = session(peerA);
-    long aHandshakeNanos = tunnel.inspect(device -> device.peer(publicKey(peerA)).latestHandshakeNanos());
+    long aHandshakeNanos = tunnel.inspectPeer(publicKey(peerA), WireGuardPeer::latestHandshakeNanos);
 
     TunnelReconfiguration result = tunnel.reconfigure(plan(CONTEXT, serverPrivate, peerA, peerC));
 
     assertEquals(TunnelReconfiguration.of(List.of("peer b removed", "peer c added"), List.of()), result);
     assertSame(aSession, session(peerA));
-    long aHandshakeAfterNanos = tunnel.inspect(device -> device.peer(publicKey(peerA)).latestHandshakeNanos());
+    long aHandshakeAfterNanos = tunnel.inspectPeer(publicKey(peerA), WireGuardPeer::latestHandshakeNanos);
     assertEquals(aHandshakeNanos, aHandshakeAfterNanos);
     exchange(a, "198.18.100.2");
     assertEquals(1, handshakeResponses(a), "a's flows ran on its first session throughout");
@@ -264,7 +264,7 @@ class WireGuardTunnelReconfigureTest {
 
   /** The tunnel's current keypair with {@code peer}, read on its loop. */
   private Keypair session(WireGuardPeerSettings peer) {
-    return tunnel.inspect(device -> device.peer(publicKey(peer)).current);
+    return tunnel.inspectPeer(publicKey(peer), p -> p.current);
   }
 
   private static long handshakeResponses(LoopbackClient client) {

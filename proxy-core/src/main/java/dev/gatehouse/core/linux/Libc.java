@@ -58,6 +58,8 @@ final class Libc {
   static final int SOL_SOCKET = 1;
   static final int SO_RCVTIMEO = 20;
   static final int SO_BINDTODEVICE = 25;
+  static final int SO_SNDBUFFORCE = 32;
+  static final int SO_RCVBUFFORCE = 33;
   static final int IPPROTO_ICMP = 1;
   static final int IPPROTO_ICMPV6 = 58;
   static final int SOL_IP = 0; // the level of IP options, IPPROTO_IP

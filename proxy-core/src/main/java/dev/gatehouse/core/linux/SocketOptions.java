@@ -65,6 +65,18 @@ public final class SocketOptions {
         1, ipv6 ? "IPV6_RECVERR" : "IP_RECVERR", description);
   }
 
+  /**
+   * SO_RCVBUFFORCE and SO_SNDBUFFORCE (socket(7)): receive and send buffers of {@code bytes}
+   * each, past the net.core.rmem_max and wmem_max caps that SO_RCVBUF and SO_SNDBUF obey.
+   * The kernel doubles the value for its bookkeeping, as for the plain options.
+   *
+   * @throws NativeException EPERM without CAP_NET_ADMIN
+   */
+  public static void forceBufferSizes(int fd, int bytes, String description) throws IOException {
+    setInt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUFFORCE, bytes, "SO_RCVBUFFORCE=" + bytes, description);
+    setInt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUFFORCE, bytes, "SO_SNDBUFFORCE=" + bytes, description);
+  }
+
   private static void setInt(int fd, int level, int name, int value, String option,
       String description) throws IOException {
     try (Arena arena = Arena.ofConfined()) {

@@ -1,6 +1,5 @@
 package dev.gatehouse.ingress.wireguard.crypto;
 
-import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import java.util.Arrays;
 import javax.crypto.AEADBadTagException;
@@ -18,7 +17,19 @@ import javax.crypto.spec.SecretKeySpec;
  * <p>The static methods take and return arrays and make a fresh {@link Cipher} each call:
  * that is for the handshake and cookies, where a JDK cipher would refuse a second
  * encryption under the same key and nonce. An instance serves one transport direction of a
- * keypair without per-packet garbage beyond what the JDK does inside {@code init}.
+ * keypair in place on an array, with one {@link Cipher} and one reused nonce spec: it
+ * allocates nothing itself per packet.
+ *
+ * <p><b>What the JDK allocates per packet.</b> A JDK {@code Cipher} takes a new nonce only
+ * through {@code init}, and ChaCha20-Poly1305 needs a new nonce for every packet. In JDK 25,
+ * {@code init} copies the key ({@code Key.getEncoded}), builds a new AEAD engine and a new
+ * Poly1305 instance from a freshly generated 1 KiB key-stream block, and {@code doFinal}
+ * makes the tag in a new array: about 2.1 KB per packet measured on JDK 25.0.3 (the
+ * allocation test of the transport path, {@code TransportAllocationTest}, measures it on
+ * every run and holds our own code to nothing beyond it). The array methods here avoid what
+ * the JDK adds for direct {@code ByteBuffer}s (a copy of the whole packet into a new array,
+ * both ways). TODO(#5): the JDK's own per-{@code init} garbage can only go with a cipher
+ * that takes a nonce without re-initialising, which the JDK's API does not offer.
  *
  * <p>An instance is not thread-safe: it is confined to the thread that owns its keypair.
  */
@@ -34,13 +45,10 @@ public final class ChaChaPoly {
   public static final int XNONCE_BYTES = 24;
 
   private static final String ALGORITHM = "ChaCha20-Poly1305";
-  /** Whitepaper §5.4.6 pads to 16 bytes, so at most 15 zeros follow a plaintext. */
-  private static final byte[] ZEROS = new byte[15];
-  private static final ByteBuffer EMPTY = ByteBuffer.allocate(0).asReadOnlyBuffer();
 
   private final Cipher cipher;
   private final SecretKeySpec key;
-  private final byte[] nonce = new byte[NONCE_BYTES];
+  private final TransportNonce nonce = new TransportNonce();
 
   /**
    * A transport cipher under {@code key32}, which is copied by the JDK's key spec; the
@@ -52,19 +60,16 @@ public final class ChaChaPoly {
   }
 
   /**
-   * Encrypts {@code plaintext} (then {@code zeroPaddingBytes} zeros, whitepaper §5.4.6)
-   * under {@code counter} into {@code out}: ciphertext and tag, {@code plaintext.remaining()
-   * + zeroPaddingBytes + 16} bytes. Empty associated data, as transport messages have.
+   * Encrypts {@code buf[offset, offset + length)} in place under {@code counter} and writes
+   * the 16-byte tag after it, at {@code offset + length}: the array needs that room. Empty
+   * associated data, as transport messages have; padding (whitepaper §5.4.6) is the
+   * caller's zeros inside {@code length}.
    */
-  public void sealTransport(long counter, ByteBuffer plaintext, int zeroPaddingBytes,
-      ByteBuffer out) {
+  public void sealInPlace(long counter, byte[] buf, int offset, int length) {
     try {
-      cipher.init(Cipher.ENCRYPT_MODE, key, nonceSpec(counter));
-      cipher.update(plaintext, out);
-      if (zeroPaddingBytes > 0) {
-        cipher.update(ByteBuffer.wrap(ZEROS, 0, zeroPaddingBytes), out);
-      }
-      cipher.doFinal(EMPTY, out);
+      cipher.init(Cipher.ENCRYPT_MODE, key, nonce.of(counter));
+      // same array, same offset: the JDK transforms in place without a temporary copy
+      cipher.doFinal(buf, offset, length, buf, offset);
     } catch (GeneralSecurityException e) {
       // the key, nonce and buffer sizes are ours: a failure is a bug, not bad input
       throw new IllegalStateException("ChaCha20-Poly1305 encryption failed", e);
@@ -72,18 +77,59 @@ public final class ChaChaPoly {
   }
 
   /**
-   * Decrypts {@code ciphertextAndTag} under {@code counter} into {@code out}; false when the
-   * tag does not authenticate (nothing meaningful is then in {@code out}).
+   * Decrypts {@code buf[offset, offset + length)}, ciphertext then tag, in place under
+   * {@code counter}: the plaintext, {@code length - 16} bytes, is left at {@code offset}.
+   * False when the tag does not authenticate; the JDK checks the tag before it decrypts, so
+   * the array is then unchanged.
    */
-  public boolean openTransport(long counter, ByteBuffer ciphertextAndTag, ByteBuffer out) {
+  public boolean openInPlace(long counter, byte[] buf, int offset, int length) {
+    if (length < TAG_BYTES) {
+      return false;
+    }
     try {
-      cipher.init(Cipher.DECRYPT_MODE, key, nonceSpec(counter));
-      cipher.doFinal(ciphertextAndTag, out);
+      cipher.init(Cipher.DECRYPT_MODE, key, nonce.of(counter));
+      cipher.doFinal(buf, offset, length, buf, offset);
       return true;
     } catch (AEADBadTagException e) {
       return false;
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("ChaCha20-Poly1305 decryption failed", e);
+    }
+  }
+
+  /**
+   * The nonce of whitepaper §5.4 (32 zero bits, then the 64-bit counter little-endian) as
+   * one reusable spec, so that re-initialising the cipher per packet costs no spec object.
+   *
+   * <p>{@link IvParameterSpec#getIV} promises a new array per call; this one instead hands
+   * out two arrays in turn, written just before. That is safe with the one caller it has,
+   * this instance's own {@link Cipher}: the JDK's ChaCha20-Poly1305 reads the nonce in
+   * {@code init} and keeps the array only to refuse the next {@code init} with the same key
+   * and nonce. That guard still works, because the array it kept is not the one written
+   * next (a test repeats a counter and sees the refusal).
+   */
+  private static final class TransportNonce extends IvParameterSpec {
+    private final byte[][] arrays = {new byte[NONCE_BYTES], new byte[NONCE_BYTES]};
+    private int turn;
+    private long counter;
+
+    TransportNonce() {
+      super(new byte[NONCE_BYTES]);
+    }
+
+    TransportNonce of(long nextCounter) {
+      counter = nextCounter;
+      return this;
+    }
+
+    @Override
+    public byte[] getIV() {
+      turn ^= 1;
+      byte[] nonce = arrays[turn];
+      for (int i = 0; i < 8; i++) {
+        nonce[4 + i] = (byte) (counter >>> (8 * i));
+      }
+      return nonce;
     }
   }
 
@@ -144,16 +190,6 @@ public final class ChaChaPoly {
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("ChaCha20-Poly1305 decryption failed", e);
     }
-  }
-
-  // TODO(#5): the JDK takes the nonce only as an IvParameterSpec, which copies it: two
-  // small objects per packet; measure before working around it
-  private IvParameterSpec nonceSpec(long counter) {
-    // whitepaper §5.4: 32 bits of zeros followed by the 64-bit little-endian counter
-    for (int i = 0; i < 8; i++) {
-      nonce[4 + i] = (byte) (counter >>> (8 * i));
-    }
-    return new IvParameterSpec(nonce);
   }
 
   private static byte[] nonce(long counter) {

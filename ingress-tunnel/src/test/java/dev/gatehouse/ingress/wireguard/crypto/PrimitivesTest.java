@@ -2,10 +2,13 @@ package dev.gatehouse.ingress.wireguard.crypto;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HexFormat;
 import org.bouncycastle.crypto.digests.Blake2sDigest;
 import org.bouncycastle.crypto.macs.HMac;
@@ -135,22 +138,48 @@ class PrimitivesTest {
     byte[] key = range(0x20, 32);
     long counter = 0x0102030405060708L;
     ChaChaPoly sender = new ChaChaPoly(key);
-    byte[] plain = "hello".getBytes(StandardCharsets.US_ASCII);
-    ByteBuffer out = ByteBuffer.allocate(plain.length + 11 + 16);
-    sender.sealTransport(counter, ByteBuffer.wrap(plain), 11, out);
-    assertEquals(out.capacity(), out.position());
-
     byte[] padded = new byte[16];
-    System.arraycopy(plain, 0, padded, 0, plain.length);
-    byte[] nonce = HexFormat.of().parseHex("000000000807060504030201");
-    assertArrayEquals(ChaChaPoly.sealWithNonce(key, nonce, padded, new byte[0]), out.array());
+    System.arraycopy("hello".getBytes(StandardCharsets.US_ASCII), 0, padded, 0, 5);
+    // in place at an offset, as the device does inside a larger buffer
+    byte[] buf = new byte[3 + 16 + 16 + 5];
+    System.arraycopy(padded, 0, buf, 3, 16);
+    sender.sealInPlace(counter, buf, 3, 16);
 
-    ByteBuffer opened = ByteBuffer.allocate(16);
+    byte[] nonce = HexFormat.of().parseHex("000000000807060504030201");
+    byte[] expected = ChaChaPoly.sealWithNonce(key, nonce, padded, new byte[0]);
+    assertArrayEquals(expected, Arrays.copyOfRange(buf, 3, 3 + 32));
+
     ChaChaPoly receiver = new ChaChaPoly(key);
-    assertEquals(true, receiver.openTransport(counter, ByteBuffer.wrap(out.array()), opened));
-    assertArrayEquals(padded, opened.array());
-    assertEquals(false, receiver.openTransport(counter + 1, ByteBuffer.wrap(out.array()),
-        ByteBuffer.allocate(16)));
+    byte[] forged = buf.clone();
+    assertFalse(receiver.openInPlace(counter + 1, forged, 3, 32));
+    assertArrayEquals(buf, forged, "a failed open leaves the bytes as they were");
+    assertTrue(receiver.openInPlace(counter, buf, 3, 32));
+    assertArrayEquals(padded, Arrays.copyOfRange(buf, 3, 3 + 16));
+    assertFalse(receiver.openInPlace(counter, new byte[15], 0, 15), "shorter than a tag");
+  }
+
+  @Test
+  void reusedNonceSpecGivesEachCounterItsOwnNonce() {
+    byte[] key = range(0x40, 32);
+    ChaChaPoly sender = new ChaChaPoly(key);
+    // counters in turn and out of order: each seal must equal a fresh cipher's
+    for (long counter : new long[] {0, 1, 2, 3, 1L << 40, 7, 0xfffffffffffffffeL}) {
+      byte[] plain = range((int) counter & 0x7f, 48);
+      byte[] buf = Arrays.copyOf(plain, 48 + 16);
+      sender.sealInPlace(counter, buf, 0, 48);
+      assertArrayEquals(ChaChaPoly.seal(key, counter, plain, new byte[0]), buf, "counter " + counter);
+    }
+  }
+
+  @Test
+  void reusedNonceSpecKeepsTheJdkRefusalOfARepeatedNonce() {
+    ChaChaPoly sender = new ChaChaPoly(range(0x60, 32));
+    sender.sealInPlace(5, new byte[32], 0, 16);
+    // the JDK refuses encrypting twice in a row under the same key and nonce
+    IllegalStateException refused = assertThrows(IllegalStateException.class,
+        () -> sender.sealInPlace(5, new byte[32], 0, 16));
+    assertTrue(refused.getCause().getMessage().contains("Matching key and nonce"),
+        refused.getCause().getMessage());
   }
 
   private static byte[] digest(byte[] key, int outLen, byte[] in) {
