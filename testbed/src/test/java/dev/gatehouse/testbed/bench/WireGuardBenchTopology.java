@@ -102,7 +102,7 @@ public final class WireGuardBenchTopology implements RelayTopology {
   }
 
   @Override
-  public GenericContainer<?> site() {
+  public GenericContainer<?> site(Route route) {
     return site;
   }
 
