@@ -112,7 +112,15 @@ public final class GreSite {
    * the bridges' local ports, CAP_NET_ADMIN) at fixed addresses on {@code network}; not started.
    */
   public static GenericContainer<?> peerHost(Network network, String address, String addressV6) {
-    return new GenericContainer<>(TestImages.SITE)
+    return peerHost(TestImages.SITE, network, address, addressV6);
+  }
+
+  /**
+   * A host like {@link #peerHost(Network, String, String)} of another image with Open vSwitch
+   * in it, such as the GRE benchmark's edge; not started.
+   */
+  public static GenericContainer<?> peerHost(String image, Network network, String address, String addressV6) {
+    return new GenericContainer<>(image)
         .withNetwork(network)
         .withCreateContainerCmdModifier(cmd -> {
           cmd.withIpv4Address(address).withIpv6Address(addressV6);

@@ -34,6 +34,8 @@ public final class TestImages {
   public static final String HAPROXY = "gatehouse/haproxy:test";
   /** Debian's wireguard-go and haproxy on one host: the edge the WireGuard benchmark measures against. */
   public static final String EDGE = "gatehouse/edge:test";
+  /** Debian's Open vSwitch and haproxy on one host: the edge the GRE benchmark measures against. */
+  public static final String GRE_EDGE = "gatehouse/gre-edge:test";
 
   private static volatile boolean built;
   private static volatile boolean siteBuilt;
@@ -93,6 +95,7 @@ public final class TestImages {
     ensureBuilt();
     new ImageFromDockerfile(HAPROXY, false).withFileFromPath(".", resource("haproxy")).get();
     new ImageFromDockerfile(EDGE, false).withFileFromPath(".", resource("edge")).get();
+    new ImageFromDockerfile(GRE_EDGE, false).withFileFromPath(".", resource("gre-edge")).get();
   }
 
   /** The appliance image, made the way users make it: by scripts/build-image. */

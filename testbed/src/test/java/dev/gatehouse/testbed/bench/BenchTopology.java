@@ -77,7 +77,7 @@ public final class BenchTopology implements RelayTopology {
   }
 
   @Override
-  public GenericContainer<?> site() {
+  public GenericContainer<?> site(Route route) {
     return site;
   }
 

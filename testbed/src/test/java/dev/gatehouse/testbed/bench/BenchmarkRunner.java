@@ -53,7 +53,8 @@ public final class BenchmarkRunner {
     }
     String commit = System.getProperty("gatehouse.bench.commit", "unknown");
     List<Benchmark> inContainers = arguments.select(
-        List.of(new TcpThroughputBenchmark(), new ConnectionRateBenchmark(), new WireGuardTcpThroughputBenchmark()),
+        List.of(new TcpThroughputBenchmark(), new ConnectionRateBenchmark(), new WireGuardTcpThroughputBenchmark(),
+            new GreTcpThroughputBenchmark()),
         Benchmark::name);
     List<InProcessBenchmark> inProcess = arguments.select(PolicyDecisionBenchmark.all(), InProcessBenchmark::name);
     if (inContainers.isEmpty() && inProcess.isEmpty()) {

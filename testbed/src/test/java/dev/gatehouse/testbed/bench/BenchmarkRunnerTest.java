@@ -54,15 +54,18 @@ class BenchmarkRunnerTest {
 
   @Test
   void groupsTheContainerFiguresByTheTopologyEachNeedsInTopologyOrder() {
+    Benchmark gre = new GreTcpThroughputBenchmark();
     Benchmark wireguard = new WireGuardTcpThroughputBenchmark();
     Benchmark throughput = new TcpThroughputBenchmark();
     Benchmark connections = new ConnectionRateBenchmark();
 
-    Map<Topology, List<Benchmark>> groups = BenchmarkRunner.byTopology(List.of(wireguard, throughput, connections));
+    Map<Topology, List<Benchmark>> groups = BenchmarkRunner.byTopology(List.of(gre, wireguard, throughput,
+        connections));
 
-    assertEquals(List.of(Topology.TUN_ROUTER, Topology.WIREGUARD), List.copyOf(groups.keySet()));
+    assertEquals(List.of(Topology.TUN_ROUTER, Topology.WIREGUARD, Topology.GRE), List.copyOf(groups.keySet()));
     assertEquals(List.of(throughput, connections), groups.get(Topology.TUN_ROUTER));
     assertEquals(List.of(wireguard), groups.get(Topology.WIREGUARD));
+    assertEquals(List.of(gre), groups.get(Topology.GRE));
   }
 
   @Test
@@ -77,6 +80,19 @@ class BenchmarkRunnerTest {
     assertEquals(List.of("wireguard-tcp-throughput"), groups.get(Topology.WIREGUARD).stream()
         .map(Benchmark::name).toList());
     assertEquals(Map.of(), BenchmarkRunner.byTopology(List.of()));
+  }
+
+  @Test
+  void startsOnlyTheGreTopologyForTheGreFigure() {
+    Arguments arguments = Arguments.parse("--only", "gre");
+    List<Benchmark> selected = arguments.select(List.of(new TcpThroughputBenchmark(),
+        new ConnectionRateBenchmark(), new WireGuardTcpThroughputBenchmark(), new GreTcpThroughputBenchmark()),
+        Benchmark::name);
+
+    Map<Topology, List<Benchmark>> groups = BenchmarkRunner.byTopology(selected);
+
+    assertEquals(List.of(Topology.GRE), List.copyOf(groups.keySet()));
+    assertEquals(List.of("gre-tcp-throughput"), groups.get(Topology.GRE).stream().map(Benchmark::name).toList());
   }
 
   @Test

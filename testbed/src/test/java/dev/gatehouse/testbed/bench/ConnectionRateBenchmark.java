@@ -51,7 +51,7 @@ public final class ConnectionRateBenchmark implements Benchmark {
       throws BenchmarkException, IOException, InterruptedException {
     int requests = warmUp ? WARM_UP_REQUESTS : REQUESTS;
     String url = "http://" + topology.target(route) + ":" + HTTP_PORT + "/index.html";
-    ExecResult result = topology.site().execInContainer("timeout", Integer.toString(TIMEOUT_SECONDS),
+    ExecResult result = topology.site(route).execInContainer("timeout", Integer.toString(TIMEOUT_SECONDS),
         "ab", "-q", "-n", Integer.toString(requests), "-c", Integer.toString(CONCURRENCY),
         "-s", Integer.toString(SOCKET_TIMEOUT_SECONDS), url);
     if (result.getExitCode() != 0) {

@@ -349,9 +349,15 @@ public record PerformanceReport(List<Entry> entries) {
       first is gone: a site host (198.18.60.10) with one wireguard-go interface per edge, an
       origin host (198.18.70.10), the appliance (198.18.60.2, a `type: wireguard` tunnel,
       198.18.61.1 inside) and a baseline edge (198.18.60.3: a second wireguard-go, 198.18.62.1
-      inside, and haproxy in TCP mode on that address to the origin). The policy figures
-      (`policy-`) need no containers: they run in the runner's
-      JVM, Gatehouse's code path against a baseline code path doing the same work. Each figure
+      inside, and haproxy in TCP mode on that address to the origin). The GRE figure (`gre-`)
+      uses a third, likewise started alone: two site hosts alike (198.18.90.10 and .11), each
+      with Open vSwitch's user-space datapath as its GRE endpoint (one tunnel per host, plain
+      IPv4 in GRE with a key, MTU 1472), an origin host (198.18.91.10), the appliance
+      (198.18.90.2, a `type: gre` tunnel from the first site host, 198.18.92.1 inside) and a
+      baseline edge (198.18.90.3: a third Open vSwitch ending the second site host's tunnel,
+      198.18.93.1 inside, and haproxy in TCP mode on that address to the origin). The policy
+      figures (`policy-`) need no containers: they run in the runner's JVM, Gatehouse's code
+      path against a baseline code path doing the same work. Each figure
       is measured on both sides in the same run, alternating Gatehouse and the baseline run by
       run after one warm-up run each, so that drift on the machine touches both alike.
 

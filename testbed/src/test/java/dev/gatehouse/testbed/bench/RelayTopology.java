@@ -9,8 +9,11 @@ import org.testcontainers.containers.GenericContainer;
  * only this; which containers stand behind it is the {@link Topology} it names.
  */
 public interface RelayTopology extends AutoCloseable {
-  /** The site host, where every benchmark's client runs. */
-  GenericContainer<?> site();
+  /**
+   * The site host where a benchmark's client runs for {@code route}: one host for both routes,
+   * or, where a site's tunnel endpoint carries one tunnel only, one identical host per route.
+   */
+  GenericContainer<?> site(Route route);
 
   /** The address the site's client connects to for {@code route}; the ports are the origin's. */
   String target(Route route);

@@ -50,7 +50,7 @@ public final class TcpThroughputBenchmark implements Benchmark {
   static double iperf3(RelayTopology topology, Route route, boolean warmUp)
       throws BenchmarkException, IOException, InterruptedException {
     int seconds = warmUp ? WARM_UP_SECONDS : SECONDS;
-    ExecResult result = topology.site().execInContainer("timeout", Integer.toString(TIMEOUT_SECONDS),
+    ExecResult result = topology.site(route).execInContainer("timeout", Integer.toString(TIMEOUT_SECONDS),
         "iperf3", "--client", topology.target(route), "--port", Integer.toString(IPERF3_PORT),
         "--time", Integer.toString(seconds), "--omit", Integer.toString(OMIT_SECONDS),
         "--connect-timeout", "5000", "--json");

@@ -21,6 +21,13 @@ public enum Topology {
     RelayTopology start() throws IOException, InterruptedException {
       return WireGuardBenchTopology.start();
     }
+  },
+  /** {@link GreBenchTopology}: a site's Open vSwitch to the appliance, or to Open vSwitch and haproxy. */
+  GRE {
+    @Override
+    RelayTopology start() throws IOException, InterruptedException {
+      return GreBenchTopology.start();
+    }
   };
 
   /** Starts every host; throws only when a baseline host fails. */

@@ -102,7 +102,7 @@ public final class WireGuardBenchTopology implements RelayTopology {
   }
 
   @Override
-  public GenericContainer<?> site() {
+  public GenericContainer<?> site(Route route) {
     return site;
   }
 
@@ -216,7 +216,8 @@ public final class WireGuardBenchTopology implements RelayTopology {
     return "wireguard-go " + wireguardGoVersion + " + haproxy " + haproxyVersion + ", TCP mode";
   }
 
-  private static String debianVersion(GenericContainer<?> host, String debianPackage)
+  /** {@code debianPackage}'s version as dpkg has it installed on {@code host}. */
+  static String debianVersion(GenericContainer<?> host, String debianPackage)
       throws IOException, InterruptedException {
     ExecResult query = host.execInContainer("dpkg-query", "--show", "--showformat=${Version}", debianPackage);
     String version = query.getStdout().strip();
