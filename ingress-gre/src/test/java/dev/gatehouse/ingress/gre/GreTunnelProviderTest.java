@@ -288,5 +288,8 @@ class GreTunnelProviderTest {
     assertEquals(1472, plan.context().mtuBytes());
     assertEquals(OptionalLong.of(1001), plan.settings().key());
     assertEquals(Optional.of(prefix("2001:2:0:40::/127")), plan.settings().interfaceAddressV6());
+    assertEquals(new HealthCheckSettings(true, Type.REQUEST, Direction.BIDIRECTIONAL, Rate.HIGH),
+        plan.settings().healthCheck());
+    assertEquals(Optional.of(Packets.address("198.18.40.1")), plan.settings().siteInterfaceAddress().map(a -> a));
   }
 }
