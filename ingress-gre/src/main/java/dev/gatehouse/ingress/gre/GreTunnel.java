@@ -10,6 +10,11 @@ import dev.gatehouse.core.wire.IpProtocol;
 import dev.gatehouse.core.wire.Ipv4Header;
 import dev.gatehouse.core.wire.WireStatus;
 import dev.gatehouse.ingress.gre.GreDecapsulator.Verdict;
+import dev.gatehouse.ingress.gre.health.HealthCheck;
+import dev.gatehouse.ingress.gre.health.HealthCheckSettings;
+import dev.gatehouse.ingress.gre.health.HealthCheckSettings.Direction;
+import dev.gatehouse.ingress.gre.health.HealthCounters;
+import dev.gatehouse.ingress.gre.health.TunnelHealth;
 import dev.gatehouse.ingress.gre.wire.GreHeader;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -32,10 +37,13 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
+import java.security.SecureRandom;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -72,11 +80,17 @@ import org.slf4j.LoggerFactory;
  * answered over UDP: a keepalive's answer is plain GRE in IP, which this transport has no
  * socket for; they reach the core, which drops them as an unsupported protocol.
  *
+ * <p><b>Health check.</b> With {@code health-check} enabled, a {@link HealthCheck} on the
+ * loop sends its probes through the encapsulator on a timer of the loop's, and the inner
+ * packets addressed as their answers ({@link HealthCheck#mayBeAnswer}) go to it on the loop
+ * instead of to the core; what it does not take goes on to the core as before.
+ * {@link #health()} shows its state.
+ *
  * <p>{@link #send} may be called from any thread: it hands the packet to the loop.
  */
 public final class GreTunnel implements Tunnel {
-  // TODO(#6): health checks (ICMP probes inside the tunnel toward the site's interface
-  // address, healthy / degraded / down, in status and metrics) are still to come.
+  // TODO(#6): unidirectional health-check answers come back outside the tunnel; only those
+  // the site sends through it are heard until a raw ICMP socket on local listens for them.
   // TODO(#6): RFC 8086 asks for source ports spread by inner flow for ECMP; all our
   // datagrams leave from the one bound port.
   private static final Logger log = LoggerFactory.getLogger(GreTunnel.class);
@@ -90,6 +104,7 @@ public final class GreTunnel implements Tunnel {
   private static final long STOP_MILLIS = 5_000;
   /** asm-generic/errno-base.h: a signal interrupted the call, which is no failure. */
   private static final int EINTR = 4;
+  private static final long NANOS_PER_MILLI = 1_000_000;
 
   private final TunnelContext context;
   private final GreSettings settings;
@@ -98,6 +113,7 @@ public final class GreTunnel implements Tunnel {
   private final GreCounters counters = new GreCounters();
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean sendFailing = new AtomicBoolean();
+  private final HealthCounters healthCounters = new HealthCounters();
   /** Receive buffer: the largest outer packet a full-MTU inner packet makes, plus one byte to see a longer one. */
   private final int receiveCapacity;
 
@@ -108,6 +124,9 @@ public final class GreTunnel implements Tunnel {
   private Channel channel;
   private InetSocketAddress remoteUdp;
   private Thread reader;
+  private volatile HealthCheck healthCheck; // set before receiving starts; its state the loop's
+  private ScheduledFuture<?> healthTimer; // the loop's
+  private long healthTimerDeadlineNanos; // the loop's
 
   /** A closed tunnel whose sending, and for UDP everything, runs on one of {@code loops}. */
   public GreTunnel(TunnelContext context, GreSettings settings, EventLoopGroup loops, ByteBufAllocator allocator) {
@@ -136,6 +155,20 @@ public final class GreTunnel implements Tunnel {
     return settings;
   }
 
+  /** The health check's counters, live; zero without a health check. */
+  public HealthCounters healthCounters() {
+    return healthCounters;
+  }
+
+  /**
+   * The health check's latest state, history and loss, immutable; empty when the tunnel has
+   * no health check or was not started. Any thread.
+   */
+  public Optional<TunnelHealth> health() {
+    HealthCheck check = healthCheck;
+    return check == null ? Optional.empty() : Optional.of(check.health());
+  }
+
   /** Where the UDP channel is bound once started with the UDP transport; null otherwise. */
   public InetSocketAddress localUdpAddress() {
     Channel bound = channel;
@@ -156,15 +189,37 @@ public final class GreTunnel implements Tunnel {
     }
     sink = packetSink;
     encapsulator = new GreEncapsulator(settings, context.mtuBytes(), allocator, counters);
+    if (settings.healthCheck().enabled()) {
+      healthCheck = newHealthCheck(settings.healthCheck());
+    }
     if (settings.transport() == GreTransport.IP) {
       startRaw();
     } else {
       startUdp();
     }
+    if (healthCheck != null) {
+      loop.execute(this::healthTick);
+    }
     log.info("tunnel={} transport={} local={} remote={} key={} checksum={} sequence-numbers={} mtu={} started",
         context.name(), settings.transport().configName(), settings.local().getHostAddress(),
         settings.remote().getHostAddress(), settings.key().isPresent() ? "set" : "none", settings.checksum(),
         settings.sequenceNumbers(), context.mtuBytes());
+  }
+
+  /** A check between the interface addresses, or the outer ones for unidirectional; IPv4 (the reader checked). */
+  private HealthCheck newHealthCheck(HealthCheckSettings health) {
+    boolean bidirectional = health.direction() == Direction.BIDIRECTIONAL;
+    Inet4Address appliance = (Inet4Address) (bidirectional
+        ? settings.interfaceAddress().orElseThrow().address()
+        : settings.local());
+    Inet4Address site = bidirectional
+        ? settings.siteInterfaceAddress().orElseThrow()
+        : (Inet4Address) settings.remote();
+    SecureRandom random = new SecureRandom();
+    long wallOffsetMillis = System.currentTimeMillis() - Math.floorDiv(System.nanoTime(), NANOS_PER_MILLI);
+    return new HealthCheck(context.name(), health, appliance, site, random.nextInt(1 << 16), random.nextLong(),
+        random.nextInt(1 << 16), System.nanoTime(), nanos -> wallOffsetMillis + Math.floorDiv(nanos, NANOS_PER_MILLI),
+        allocator, healthCounters);
   }
 
   private void startRaw() throws IOException {
@@ -267,12 +322,16 @@ public final class GreTunnel implements Tunnel {
       closeOnLoop();
     }
     if (wasRunning) {
-      log.info("tunnel={} closed packets-in={} packets-out={} keepalives={} drops={}", context.name(),
-          counters.packetsIn(), counters.packetsOut(), counters.keepalivesAnswered(), counters.totalDrops());
+      log.info("tunnel={} closed packets-in={} packets-out={} keepalives={} drops={} health={}", context.name(),
+          counters.packetsIn(), counters.packetsOut(), counters.keepalivesAnswered(), counters.totalDrops(),
+          health().map(h -> h.state().word()).orElse("off"));
     }
   }
 
   private void closeOnLoop() {
+    if (healthTimer != null) {
+      healthTimer.cancel(false);
+    }
     if (channel != null) {
       channel.close();
     }
@@ -408,6 +467,9 @@ public final class GreTunnel implements Tunnel {
       case DELIVER -> {
         int from = decapsulator.innerOffset();
         packet.setIndex(from, from + decapsulator.innerLengthBytes());
+        if (isHealthCandidate(packet)) {
+          return toHealthCheck(packet);
+        }
         sink.accept(context, packet);
         return true;
       }
@@ -492,7 +554,11 @@ public final class GreTunnel implements Tunnel {
         // the handler releases the datagram after this: the core gets its own reference
         int from = decapsulator.innerOffset();
         content.retain().setIndex(from, from + decapsulator.innerLengthBytes());
-        sink.accept(context, content);
+        if (isHealthCandidate(content)) {
+          onHealthCandidate(content);
+        } else {
+          sink.accept(context, content);
+        }
       }
     }
 
@@ -500,6 +566,67 @@ public final class GreTunnel implements Tunnel {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       counters.readError();
       log.debug("tunnel={} UDP channel error", context.name(), cause);
+    }
+  }
+
+  // --- the health check: on the loop, but for the look at an inner packet's addresses
+
+  private void healthTick() {
+    if (!running) {
+      return;
+    }
+    long nowNanos = System.nanoTime();
+    for (ByteBuf probe = healthCheck.poll(nowNanos); probe != null; probe = healthCheck.poll(nowNanos)) {
+      encapsulator.encapsulate(probe, output);
+    }
+    healthTimer = null;
+    armHealthTimer();
+  }
+
+  /** Schedules the next tick for the check's next deadline, unless one is already due by then. */
+  private void armHealthTimer() {
+    long deadline = healthCheck.nextDeadlineNanos();
+    if (healthTimer != null) {
+      if (healthTimerDeadlineNanos - deadline <= 0) {
+        return;
+      }
+      healthTimer.cancel(false);
+    }
+    healthTimerDeadlineNanos = deadline;
+    healthTimer = loop.schedule(this::healthTick, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+  }
+
+  /** Whether an inner packet (its readable bytes) is addressed as a probe's answer; any thread. */
+  private boolean isHealthCandidate(ByteBuf inner) {
+    HealthCheck check = healthCheck;
+    return check != null && check.mayBeAnswer(inner, inner.readerIndex(), inner.readableBytes());
+  }
+
+  /** Hands a possible answer from the reader to the loop; false when it is still the caller's to release. */
+  private boolean toHealthCheck(ByteBuf inner) {
+    try {
+      loop.execute(() -> {
+        if (running) {
+          onHealthCandidate(inner);
+        } else {
+          inner.release();
+        }
+      });
+      return true;
+    } catch (RejectedExecutionException e) {
+      return false;
+    }
+  }
+
+  /** On the loop: the check takes the packet, or it goes to the core as any other; takes ownership. */
+  private void onHealthCandidate(ByteBuf inner) {
+    HealthCheck.Verdict verdict = healthCheck.onPacket(inner, inner.readerIndex(), inner.readableBytes(), true,
+        System.nanoTime());
+    if (verdict.consumed()) {
+      inner.release();
+      armHealthTimer();
+    } else {
+      sink.accept(context, inner);
     }
   }
 

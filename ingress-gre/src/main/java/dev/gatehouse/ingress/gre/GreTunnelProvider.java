@@ -8,18 +8,23 @@ import dev.gatehouse.core.config.SecretSource;
 import dev.gatehouse.core.tunnel.TunnelContext;
 import dev.gatehouse.core.tunnel.TunnelPlan;
 import dev.gatehouse.core.tunnel.TunnelProvider;
+import dev.gatehouse.ingress.gre.health.HealthCheckSettings;
+import dev.gatehouse.ingress.gre.health.HealthCheckSettings.Direction;
+import dev.gatehouse.ingress.gre.health.HealthCheckSettings.Rate;
+import dev.gatehouse.ingress.gre.health.HealthCheckSettings.Type;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Function;
 
 /**
  * The {@code type: gre} ingress: GRE tunnels from site routers. Settings beyond the common
  * ones: {@code local}, {@code remote}, {@code key}, {@code interface-address},
- * {@code transport}, {@code udp-port}, {@code checksum} and {@code sequence-numbers}
- * (docs/CONFIG.md describes them).
+ * {@code transport}, {@code udp-port}, {@code checksum}, {@code sequence-numbers} and
+ * {@code health-check} (docs/CONFIG.md describes them).
  */
 public final class GreTunnelProvider implements TunnelProvider {
 
@@ -55,17 +60,19 @@ public final class GreTunnelProvider implements TunnelProvider {
     Optional<Integer> udpPort = readUdpPort(settings, transport, errors);
     Optional<Boolean> checksum = readBoolean(settings, "checksum", errors);
     Optional<Boolean> sequenceNumbers = readBoolean(settings, "sequence-numbers", errors);
+    Optional<HealthCheckSettings> healthCheck = readHealthCheck(settings, local, interfaces, errors);
 
     if (local.isPresent() && remote.isPresent() && !sameFamilyDistinct(local.get(), remote.get(), remoteNode.get(),
         errors)) {
       return Optional.empty();
     }
     if (local.isEmpty() || remote.isEmpty() || key.isEmpty() || interfaces.isEmpty() || transport.isEmpty()
-        || udpPort.isEmpty() || checksum.isEmpty() || sequenceNumbers.isEmpty()) {
+        || udpPort.isEmpty() || checksum.isEmpty() || sequenceNumbers.isEmpty() || healthCheck.isEmpty()) {
       return Optional.empty();
     }
     GreSettings gre = new GreSettings(local.get(), remote.get(), key.get(), interfaces.get().v4(),
-        interfaces.get().v6(), transport.get(), udpPort.get(), checksum.get(), sequenceNumbers.get());
+        interfaces.get().v6(), transport.get(), udpPort.get(), checksum.get(), sequenceNumbers.get(),
+        healthCheck.get());
     return Optional.of(new GreTunnelPlan(context, gre));
   }
 
@@ -182,6 +189,65 @@ public final class GreTunnelProvider implements TunnelProvider {
       return Optional.empty();
     }
     return node.get().asInt(1, 65_535, errors);
+  }
+
+  /**
+   * The {@code health-check} map: {@code enabled}, {@code type}, {@code direction} and
+   * {@code rate}. Probes are ICMP over IPv4, between the interface addresses
+   * (bidirectional) or the outer ones (unidirectional). A tunnel without the IPv4 address
+   * its direction needs has no health check when the map is left out, and the map is an
+   * error unless it says {@code enabled: false}.
+   */
+  private static Optional<HealthCheckSettings> readHealthCheck(ConfigMap settings, Optional<InetAddress> local,
+      Optional<InterfaceAddresses> interfaces, ConfigErrors errors) {
+    Optional<ConfigNode> node = settings.optional("health-check");
+    Optional<ConfigMap> map = node.isEmpty()
+        ? Optional.of(ConfigMap.absent(settings.pathOf("health-check"), errors))
+        : node.get().asMap(errors);
+    if (map.isEmpty()) {
+      return Optional.empty();
+    }
+    Optional<ConfigNode> enabledNode = map.get().optional("enabled");
+    Optional<Boolean> enabled = enabledNode.isEmpty() ? Optional.of(true) : enabledNode.get().asBoolean(errors);
+    Optional<Type> type = readChoice(map.get(), "type", Type.values(), Type::configName, Type.REPLY, errors);
+    Optional<Direction> direction = readChoice(map.get(), "direction", Direction.values(), Direction::configName,
+        Direction.BIDIRECTIONAL, errors);
+    Optional<Rate> rate = readChoice(map.get(), "rate", Rate.values(), Rate::configName, Rate.MID, errors);
+    map.get().finish();
+    if (enabled.isEmpty() || type.isEmpty() || direction.isEmpty() || rate.isEmpty()) {
+      return Optional.empty();
+    }
+    if (!enabled.get()) {
+      return Optional.of(new HealthCheckSettings(false, type.get(), direction.get(), rate.get()));
+    }
+    if (local.isEmpty() || interfaces.isEmpty()) {
+      return Optional.of(HealthCheckSettings.DISABLED); // the plan fails on those errors anyway
+    }
+    boolean bidirectional = direction.get() == Direction.BIDIRECTIONAL;
+    boolean addressed = bidirectional ? interfaces.get().v4().isPresent() : local.get() instanceof Inet4Address;
+    if (!addressed) {
+      if (node.isEmpty()) {
+        return Optional.of(HealthCheckSettings.DISABLED);
+      }
+      // TODO(#6): ICMPv6 echo probes (RFC 4443 §4.1) for IPv6-only tunnels.
+      errors.add(node.get(), bidirectional
+          ? "a bidirectional health check probes between IPv4 interface addresses: set an IPv4 interface-address"
+              + " or enabled: false"
+          : "a unidirectional health check probes between the outer addresses, which must be IPv4: set"
+              + " enabled: false");
+      return Optional.empty();
+    }
+    return Optional.of(new HealthCheckSettings(true, type.get(), direction.get(), rate.get()));
+  }
+
+  private static <E> Optional<E> readChoice(ConfigMap map, String key, E[] values,
+      Function<E, String> name, E fallback, ConfigErrors errors) {
+    Optional<ConfigNode> node = map.optional(key);
+    if (node.isEmpty()) {
+      return Optional.of(fallback);
+    }
+    List<String> names = Arrays.stream(values).map(name).toList();
+    return node.get().asChoice(names, errors).map(chosen -> values[names.indexOf(chosen)]);
   }
 
   private static Optional<Boolean> readBoolean(ConfigMap settings, String key, ConfigErrors errors) {

@@ -13,6 +13,10 @@ import dev.gatehouse.core.tunnel.TunnelContext;
 import dev.gatehouse.core.tunnel.TunnelPlan;
 import dev.gatehouse.core.tunnel.TunnelProviders;
 import dev.gatehouse.core.tunnel.TunnelSettingsReader;
+import dev.gatehouse.ingress.gre.health.HealthCheckSettings;
+import dev.gatehouse.ingress.gre.health.HealthCheckSettings.Direction;
+import dev.gatehouse.ingress.gre.health.HealthCheckSettings.Rate;
+import dev.gatehouse.ingress.gre.health.HealthCheckSettings.Type;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -78,7 +82,126 @@ class GreTunnelProviderTest {
     assertEquals(new TunnelContext("paris", "gre", "paris-hq", 0, 1400), plan.context());
     assertEquals(new GreSettings(Packets.address("2001:2::2"), Packets.address("2001:2::1"),
         OptionalLong.of(0xFFFF_FFFFL), Optional.of(prefix("198.18.40.0/31")),
-        Optional.of(prefix("2001:2:0:40::/127")), GreTransport.UDP, 14754, true, true), plan.settings());
+        Optional.of(prefix("2001:2:0:40::/127")), GreTransport.UDP, 14754, true, true,
+        HealthCheckSettings.DEFAULTS), plan.settings());
+  }
+
+  // --- health-check
+
+  @Test
+  void readsEveryHealthCheckSetting() {
+    ConfigErrors errors = new ConfigErrors();
+    List<TunnelPlan> plans = read("""
+        - name: lyon
+          type: gre
+          local: 198.18.1.2
+          remote: 198.18.1.1
+          interface-address: 198.18.40.1/30
+          health-check:
+            enabled: true
+            type: request
+            direction: unidirectional
+            rate: high
+        """, errors);
+
+    assertTrue(errors.isEmpty(), messages(errors).toString());
+    GreSettings settings = ((GreTunnelPlan) plans.getFirst()).settings();
+    assertEquals(new HealthCheckSettings(true, Type.REQUEST, Direction.UNIDIRECTIONAL, Rate.HIGH),
+        settings.healthCheck());
+    assertEquals(Optional.of(Packets.address("198.18.40.2")), settings.siteInterfaceAddress().map(a -> a));
+  }
+
+  @Test
+  void runsTheDefaultHealthCheckOnATunnelWithAnIpv4InterfaceAddress() {
+    ConfigErrors errors = new ConfigErrors();
+    List<TunnelPlan> plans = read("""
+        - name: lyon
+          type: gre
+          local: 198.18.1.2
+          remote: 198.18.1.1
+          interface-address: 198.18.40.0/31
+          health-check: {rate: low}
+        - name: nice
+          type: gre
+          local: 198.18.1.2
+          remote: 198.18.1.3
+          interface-address: 198.18.40.2/31
+        """, errors);
+
+    assertTrue(errors.isEmpty(), messages(errors).toString());
+    GreSettings lyon = ((GreTunnelPlan) plans.get(0)).settings();
+    assertEquals(new HealthCheckSettings(true, Type.REPLY, Direction.BIDIRECTIONAL, Rate.LOW), lyon.healthCheck());
+    assertEquals(Optional.of(Packets.address("198.18.40.1")), lyon.siteInterfaceAddress().map(a -> a));
+    assertEquals(HealthCheckSettings.DEFAULTS, ((GreTunnelPlan) plans.get(1)).settings().healthCheck());
+  }
+
+  @Test
+  void turnsTheHealthCheckOffWhenAskedOrWhenNoAddressSuitsItsDirection() {
+    ConfigErrors errors = new ConfigErrors();
+    List<TunnelPlan> plans = read("""
+        - name: lyon
+          type: gre
+          local: 198.18.1.2
+          remote: 198.18.1.1
+          interface-address: 198.18.40.0/31
+          health-check: {enabled: false}
+        - name: v6-only
+          type: gre
+          local: 198.18.1.2
+          remote: 198.18.1.3
+          interface-address: 2001:2:0:40::/127
+        """, errors);
+
+    assertTrue(errors.isEmpty(), messages(errors).toString());
+    assertEquals(new HealthCheckSettings(false, Type.REPLY, Direction.BIDIRECTIONAL, Rate.MID),
+        ((GreTunnelPlan) plans.get(0)).settings().healthCheck());
+    assertEquals(HealthCheckSettings.DISABLED, ((GreTunnelPlan) plans.get(1)).settings().healthCheck());
+  }
+
+  @Test
+  void namesPathAndLineOfEveryHealthCheckError() {
+    ConfigErrors errors = new ConfigErrors();
+    List<TunnelPlan> plans = read("""
+        - name: lyon
+          type: gre
+          local: 198.18.1.2
+          remote: 198.18.1.1
+          interface-address: 198.18.40.0/31
+          health-check:
+            enabled: maybe
+            type: ping
+            direction: both
+            rate: 5
+            interval: 1s
+        - name: nice
+          type: gre
+          local: 198.18.1.2
+          remote: 198.18.1.3
+          health-check: {type: request}
+        - name: paris
+          type: gre
+          local: 2001:2::2
+          remote: 2001:2::1
+          health-check: {direction: unidirectional}
+        - name: rome
+          type: gre
+          local: 198.18.1.2
+          remote: 198.18.1.4
+          health-check: on
+        """, errors);
+
+    assertEquals(List.of(), plans);
+    assertEquals(List.of(
+        "[0].health-check.enabled: expected true or false, got \"maybe\" (line 7)",
+        "[0].health-check.type: expected one of reply, request, got \"ping\" (line 8)",
+        "[0].health-check.direction: expected one of bidirectional, unidirectional, got \"both\" (line 9)",
+        "[0].health-check.rate: expected one of low, mid, high, got \"5\" (line 10)",
+        "[0].health-check.interval: unknown setting; expected one of enabled, type, direction, rate (line 11)",
+        "[1].health-check: a bidirectional health check probes between IPv4 interface addresses: set an IPv4"
+            + " interface-address or enabled: false (line 16)",
+        "[2].health-check: a unidirectional health check probes between the outer addresses, which must be IPv4:"
+            + " set enabled: false (line 21)",
+        "[3].health-check: expected a mapping of settings, got \"on\" (line 26)"), messages(errors));
   }
 
   @Test
@@ -165,5 +288,8 @@ class GreTunnelProviderTest {
     assertEquals(1472, plan.context().mtuBytes());
     assertEquals(OptionalLong.of(1001), plan.settings().key());
     assertEquals(Optional.of(prefix("2001:2:0:40::/127")), plan.settings().interfaceAddressV6());
+    assertEquals(new HealthCheckSettings(true, Type.REQUEST, Direction.BIDIRECTIONAL, Rate.HIGH),
+        plan.settings().healthCheck());
+    assertEquals(Optional.of(Packets.address("198.18.40.1")), plan.settings().siteInterfaceAddress().map(a -> a));
   }
 }
