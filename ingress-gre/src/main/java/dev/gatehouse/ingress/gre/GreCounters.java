@@ -1,6 +1,8 @@
 package dev.gatehouse.ingress.gre;
 
+import dev.gatehouse.core.tunnel.StatusCounters;
 import dev.gatehouse.core.tunnel.TrafficCounters;
+import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -43,6 +45,21 @@ public final class GreCounters extends TrafficCounters<GreDropReason> {
   /** Reads of the outer socket that failed (not counting "nothing to read"). */
   public long readErrors() {
     return readErrors.sum();
+  }
+
+  /**
+   * Every counter as a tunnel status names it: traffic, one {@code drops.REASON} per {@link
+   * GreDropReason}, then {@code keepalives-answered}, {@code mss-clamped}, {@code
+   * fragments.out}, {@code too-big-errors} and {@code read-errors}.
+   */
+  public Map<String, Long> named() {
+    return new StatusCounters().traffic(this)
+        .add("keepalives-answered", keepalivesAnswered())
+        .add("mss-clamped", mssClamped())
+        .add("fragments.out", fragmentsOut())
+        .add("too-big-errors", tooBigErrors())
+        .add("read-errors", readErrors())
+        .build();
   }
 
   void keepaliveAnswered() {

@@ -6,6 +6,7 @@ import dev.gatehouse.core.linux.RawSocket;
 import dev.gatehouse.core.tunnel.InnerPacketSink;
 import dev.gatehouse.core.tunnel.Tunnel;
 import dev.gatehouse.core.tunnel.TunnelContext;
+import dev.gatehouse.core.tunnel.TunnelStatus;
 import dev.gatehouse.core.wire.IpProtocol;
 import dev.gatehouse.core.wire.Ipv4Header;
 import dev.gatehouse.core.wire.WireStatus;
@@ -32,7 +33,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -129,6 +132,15 @@ public final class GreTunnel implements Tunnel {
   /** The tunnel's counters, live. */
   public GreCounters counters() {
     return counters;
+  }
+
+  /**
+   * Its counters ({@link GreCounters#named}); no peers, as the remote is one router. No health
+   * yet: the checks of issue #6 will fill it.
+   */
+  @Override
+  public TunnelStatus status() {
+    return TunnelStatus.of(context, running, counters.named(), Optional.empty(), List.of());
   }
 
   /** The settings it was created with. */
