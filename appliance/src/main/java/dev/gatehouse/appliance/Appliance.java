@@ -23,6 +23,7 @@ import dev.gatehouse.core.log.ActivityLogSettings;
 import dev.gatehouse.core.policy.Policies;
 import dev.gatehouse.core.tunnel.Tunnel;
 import dev.gatehouse.core.tunnel.TunnelPlan;
+import dev.gatehouse.core.tunnel.TunnelStatus;
 import dev.gatehouse.core.tcp.TcpEngine;
 import dev.gatehouse.core.udp.UdpEngine;
 import io.netty.channel.EventLoopGroup;
@@ -115,7 +116,7 @@ final class Appliance implements AutoCloseable {
     startFlows();
     if (config.admin().enabled()) {
       admin = new AdminServer(config.admin().listen(), this::liveness, this::readiness, policyReloader,
-          eventLoops);
+          this::tunnelStatus, eventLoops);
       adminAddress = admin.start();
     }
     startReloadTriggers();
@@ -208,6 +209,16 @@ final class Appliance implements AutoCloseable {
   /** The started tunnel named {@code name}, for reloads to offer its new plan. */
   private Optional<Tunnel> runningTunnel(String name) {
     return tunnels.stream().filter(tunnel -> tunnel.context().name().equals(name)).findFirst();
+  }
+
+  /** Every started tunnel's status, in the order of the configuration; off the event loops only. */
+  private List<TunnelStatus> tunnelStatus() {
+    return tunnels.stream().map(Tunnel::status).toList();
+  }
+
+  /** Where the admin endpoint listens, or {@code null} when it is off. */
+  InetSocketAddress adminAddress() {
+    return adminAddress;
   }
 
   /** Dropped packets by reason, in total and per tunnel. */

@@ -5,6 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gatehouse.testbed.bench.JsonTree;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -50,7 +55,35 @@ class GreRouterIT {
           key: %d
           interface-address: [198.18.40.0/31, 2001:2:0:40::/127]
           mtu: %d
+          # request style: an echo request to the site's inner address, which its own
+          # kernel answers; four a second, so that a test sees the states change soon
+          health-check: { type: request, rate: high }
       """.formatted(APPLIANCE, SITE, KEY, MTU_BYTES);
+  private static final URI STATUS = URI.create("http://" + APPLIANCE + ":9090/tunnels");
+  /** What the crafted-packet test sends, three of each, and the counter each must raise. */
+  private static final String CRAFTED = """
+      from scapy.all import GRE, ICMP, IP, L3RawSocket, Raw, conf, send
+      conf.verb = 0
+      conf.L3socket = L3RawSocket  # the kernel routes and resolves; IP_HDRINCL keeps our headers
+      A, S, K = "%s", "%s", %d
+      inner = IP(src="198.18.40.1", dst="198.18.20.10") / ICMP()
+      cases = {
+          "in-wrong-key": IP(src=S, dst=A) / GRE(key_present=1, key=K + 1, proto=0x0800) / inner,
+          "in-bad-checksum": IP(src=S, dst=A) / GRE(chksum_present=1, chksum=0x1234, key_present=1, key=K,
+                                                    proto=0x0800) / inner,
+          "in-bad-version": IP(src=S, dst=A) / GRE(version=1, key_present=1, key=K, proto=0x0800) / inner,
+          "in-reserved-flags": IP(src=S, dst=A) / GRE(routing_present=1, key_present=1, key=K,
+                                                      proto=0x0800) / inner,
+          "in-truncated": IP(src=S, dst=A, proto=47) / Raw(b"\\x20\\x00"),
+          "in-unknown-protocol-type": IP(src=S, dst=A) / GRE(key_present=1, key=K, proto=0x1234)
+                                      / Raw(b"\\0" * 40),
+          "in-not-ip": IP(src=S, dst=A) / GRE(key_present=1, key=K, proto=0x0800) / Raw(b"\\0" * 40),
+          "in-unknown-remote": IP(src="198.18.10.99", dst=A) / GRE(key_present=1, key=K, proto=0x0800) / inner,
+      }
+      for name, packet in cases.items():
+          send(packet, count=3)
+          print(name)
+      """.formatted(APPLIANCE, SITE, KEY);
 
   private static Network siteNet;
   private static Network originNet;
@@ -142,6 +175,44 @@ class GreRouterIT {
   }
 
   @Test
+  void healthGoesDownWhenTheSiteStopsAnsweringAndComesBackWhenItReturns() throws Exception {
+    awaitHealth("healthy", Duration.ofSeconds(60));
+    siteGre.stop();
+    try {
+      awaitHealth("down", Duration.ofSeconds(15));
+    } finally {
+      siteGre.up(tunnel(OptionalLong.of(KEY)));
+    }
+    JsonTree back = awaitHealth("healthy", Duration.ofSeconds(60));
+    List<String> history = back.array("health", "history").stream()
+        .map(change -> change.string("state").orElse("?")).toList();
+    assertTrue(history.contains("down"), "history: " + history);
+    ExecResult curl = sh(site, "curl -sS --max-time 10 http://" + ORIGIN + "/");
+    assertEquals("gatehouse origin\n", curl.getStdout(), curl.getStderr());
+  }
+
+  @Test
+  void craftedPacketsAreDroppedAndCountedByReasonAndTheTunnelGoesOn() throws Exception {
+    JsonTree before = greStatus();
+    ExecResult scapy = site.execInContainer("python3", "-c", CRAFTED);
+    assertEquals(0, scapy.getExitCode(), scapy.getStdout() + scapy.getStderr());
+    List<String> reasons = scapy.getStdout().lines().toList();
+    assertEquals(8, reasons.size(), scapy.getStdout());
+
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    JsonTree after = greStatus();
+    while (!allRose(before, after, reasons) && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+      after = greStatus();
+    }
+    for (String reason : reasons) {
+      assertEquals(3, counter(after, "drops." + reason) - counter(before, "drops." + reason), reason);
+    }
+    ExecResult curl = sh(site, "curl -sS --max-time 10 http://" + ORIGIN + "/");
+    assertEquals("gatehouse origin\n", curl.getStdout(), curl.getStderr());
+  }
+
+  @Test
   void aSiteWithTheWrongKeyGetsNothingThrough() throws Exception {
     siteGre.up(tunnel(OptionalLong.of(KEY + 1)));
     try {
@@ -154,6 +225,40 @@ class GreRouterIT {
     }
     ExecResult curl = sh(site, "curl -sS --max-time 10 http://" + ORIGIN + "/");
     assertEquals("gatehouse origin\n", curl.getStdout(), curl.getStderr());
+  }
+
+  private static boolean allRose(JsonTree before, JsonTree after, List<String> reasons) {
+    return reasons.stream().allMatch(r -> counter(after, "drops." + r) - counter(before, "drops." + r) >= 3);
+  }
+
+  /** The GRE tunnel's part of the admin endpoint's {@code GET /tunnels}. */
+  private static JsonTree greStatus() throws Exception {
+    try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
+      HttpResponse<String> answer = client.send(HttpRequest.newBuilder(STATUS).timeout(Duration.ofSeconds(10))
+          .GET().build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, answer.statusCode(), answer.body());
+      return JsonTree.parse(answer.body()).array("tunnels").stream()
+          .filter(t -> t.string("name").orElse("").equals("branch-1")).findFirst()
+          .orElseThrow(() -> new AssertionError("no tunnel branch-1 in " + answer.body()));
+    }
+  }
+
+  private static long counter(JsonTree tunnel, String name) {
+    return tunnel.number("counters", name).orElseThrow(() -> new AssertionError("no counter " + name)).longValue();
+  }
+
+  private static JsonTree awaitHealth(String state, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    JsonTree status = greStatus();
+    while (!status.string("health", "state").orElse("").equals(state)) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("health never became " + state + " within " + timeout + ": "
+            + status.string("health", "state").orElse("none") + "; " + siteGre.log());
+      }
+      Thread.sleep(250);
+      status = greStatus();
+    }
+    return status;
   }
 
   private static String awaitRecord(String... markers) throws InterruptedException {

@@ -4,6 +4,7 @@ import dev.gatehouse.appliance.net.Listener;
 import dev.gatehouse.appliance.net.Transports;
 import dev.gatehouse.appliance.reload.PolicyReloader;
 import dev.gatehouse.appliance.reload.ReloadTrigger;
+import dev.gatehouse.core.tunnel.TunnelStatus;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
@@ -29,7 +30,12 @@ import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +44,7 @@ import org.slf4j.LoggerFactory;
  * answer 200 {@code {"status":"ok"}} while their check passes and 503 with the check's
  * reason otherwise. When given a {@link PolicyReloader}, {@code GET /policies} lists the
  * running policies and {@code POST /policies/reload} reloads them ({@link PolicyEndpoints}).
+ * When given the tunnels' statuses, {@code GET /tunnels} shows them ({@link TunnelEndpoints}).
  * Other paths get 404 and other methods 405.
  *
  * <p>Bind it to loopback or a management network: it has no authentication.
@@ -52,6 +59,8 @@ public final class AdminServer implements AutoCloseable {
   public static final String POLICIES_PATH = "/policies";
   /** Reloads the policies from the configuration file. */
   public static final String POLICIES_RELOAD_PATH = "/policies/reload";
+  /** Shows every tunnel's status. */
+  public static final String TUNNELS_PATH = "/tunnels";
 
   /** Our choice: probes carry no body; anything larger is not a probe. */
   static final int MAX_REQUEST_BYTES = 4096;
@@ -63,6 +72,9 @@ public final class AdminServer implements AutoCloseable {
   private final Health liveness;
   private final Health readiness;
   private final PolicyReloader policies;
+  private final Supplier<List<TunnelStatus>> tunnels;
+  /** Reads the tunnels' statuses, which may wait for their loops: never on a loop of ours. */
+  private final ExecutorService statusThread;
   private final Listener listener;
 
   /** An admin endpoint on one event loop of its own. */
@@ -90,10 +102,27 @@ public final class AdminServer implements AutoCloseable {
    */
   public AdminServer(InetSocketAddress bindAddress, Health liveness, Health readiness,
       PolicyReloader policies, EventLoopGroup eventLoops) {
+    this(bindAddress, liveness, readiness, policies, null, eventLoops);
+  }
+
+  /**
+   * An admin endpoint that also lists and reloads the network policies and shows the tunnels.
+   *
+   * @param policies the appliance's reloader, or {@code null} for no policy paths
+   * @param tunnels every tunnel's status, read on a thread of this endpoint's own for each
+   *     request, or {@code null} for no {@code /tunnels}
+   * @param eventLoops loops from {@link Transports#newEventLoopGroup}, or {@code null} for
+   *     one loop of its own
+   */
+  public AdminServer(InetSocketAddress bindAddress, Health liveness, Health readiness,
+      PolicyReloader policies, Supplier<List<TunnelStatus>> tunnels, EventLoopGroup eventLoops) {
     this.bindAddress = Objects.requireNonNull(bindAddress, "bindAddress");
     this.liveness = Objects.requireNonNull(liveness, "liveness");
     this.readiness = Objects.requireNonNull(readiness, "readiness");
     this.policies = policies;
+    this.tunnels = tunnels;
+    this.statusThread = tunnels == null ? null
+        : Executors.newSingleThreadExecutor(Thread.ofPlatform().name("gatehouse-admin-status").daemon().factory());
     boolean ownsEventLoops = eventLoops == null;
     this.listener = new Listener("the admin endpoint",
         ownsEventLoops ? Transports.newEventLoopGroup(1, "admin") : eventLoops, ownsEventLoops);
@@ -127,6 +156,9 @@ public final class AdminServer implements AutoCloseable {
     if (listener.stopAccepting()) {
       listener.shutDownOwnEventLoops(SHUTDOWN_WAIT);
     }
+    if (statusThread != null) {
+      statusThread.shutdownNow();
+    }
   }
 
   /** Answers one probe request; the aggregator has made it whole. */
@@ -142,6 +174,10 @@ public final class AdminServer implements AutoCloseable {
       String path = new QueryStringDecoder(request.uri()).path();
       if (policies != null && (path.equals(POLICIES_PATH) || path.equals(POLICIES_RELOAD_PATH))) {
         answerPolicies(ctx, request, path);
+        return;
+      }
+      if (tunnels != null && path.equals(TUNNELS_PATH)) {
+        answerTunnels(ctx, request);
         return;
       }
       Health check = switch (path) {
@@ -203,11 +239,44 @@ public final class AdminServer implements AutoCloseable {
       });
     }
 
+    /**
+     * Reads the statuses on the status thread and answers from there: a WireGuard tunnel's
+     * status waits for its loop, and two loops waiting for each other would never answer.
+     */
+    private void answerTunnels(ChannelHandlerContext ctx, FullHttpRequest request) {
+      HttpMethod method = request.method();
+      if (!HttpMethod.GET.equals(method) && !HttpMethod.HEAD.equals(method)) {
+        respond(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, errorJson("use GET"), true);
+        return;
+      }
+      boolean head = HttpMethod.HEAD.equals(method);
+      boolean keepAlive = HttpUtil.isKeepAlive(request);
+      try {
+        statusThread.execute(() -> writeTunnels(ctx, head, keepAlive));
+      } catch (RejectedExecutionException e) {
+        respond(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, errorJson("stopping"), false);
+      }
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       LOG.debug("listener=admin event=error cause={}", cause.toString());
       ctx.close();
     }
+  }
+
+  /** Answers with the tunnels' document, or with 500 should reading a status fail. */
+  private void writeTunnels(ChannelHandlerContext ctx, boolean head, boolean keepAlive) {
+    HttpResponseStatus status = HttpResponseStatus.OK;
+    String json;
+    try {
+      json = TunnelEndpoints.describe(tunnels.get());
+    } catch (RuntimeException e) {
+      LOG.warn("listener=admin event=tunnel-status-failed cause=\"{}\"", e.toString());
+      status = HttpResponseStatus.INTERNAL_SERVER_ERROR;
+      json = errorJson("reading the tunnels' status failed");
+    }
+    write(ctx, status, json, head, keepAlive, null);
   }
 
   private static void respond(ChannelHandlerContext ctx, FullHttpRequest request,

@@ -1,2 +1,5 @@
-/** The admin HTTP endpoint: liveness and readiness probes for supervisors and orchestrators. */
+/**
+ * The admin HTTP endpoint: liveness and readiness probes for supervisors and orchestrators,
+ * the running policies and their reload, and every tunnel's status.
+ */
 package dev.gatehouse.appliance.admin;

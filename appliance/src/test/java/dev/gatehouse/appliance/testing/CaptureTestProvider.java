@@ -4,18 +4,22 @@ import dev.gatehouse.core.config.ConfigErrors;
 import dev.gatehouse.core.config.ConfigMap;
 import dev.gatehouse.core.config.SecretSource;
 import dev.gatehouse.core.tunnel.InnerPacketSink;
+import dev.gatehouse.core.tunnel.StatusCounters;
 import dev.gatehouse.core.tunnel.Tunnel;
 import dev.gatehouse.core.tunnel.TunnelContext;
 import dev.gatehouse.core.tunnel.TunnelPlan;
 import dev.gatehouse.core.tunnel.TunnelProvider;
+import dev.gatehouse.core.tunnel.TunnelStatus;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoopGroup;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A tunnel type for appliance tests ({@code type: capture}): a test injects inner packets as
@@ -66,6 +70,8 @@ public final class CaptureTestProvider implements TunnelProvider {
     private final TunnelContext context;
     private final EventLoopGroup loops;
     private final BlockingQueue<ByteBuf> sent = new LinkedBlockingQueue<>();
+    private final LongAdder injected = new LongAdder();
+    private final LongAdder sentCount = new LongAdder();
     private volatile InnerPacketSink sink;
     private volatile boolean closed;
     private volatile boolean loopsRunningAtClose;
@@ -88,6 +94,7 @@ public final class CaptureTestProvider implements TunnelProvider {
 
     /** Delivers {@code packet} to the core as this tunnel's inner packet. */
     public void inject(ByteBuf packet) {
+      injected.increment();
       sink.accept(context, packet);
     }
 
@@ -106,8 +113,16 @@ public final class CaptureTestProvider implements TunnelProvider {
         innerPacket.release();
         return false;
       }
+      sentCount.increment();
       sent.add(innerPacket);
       return true;
+    }
+
+    /** Running once started until closed; packets injected in, packets the core sent out. */
+    @Override
+    public TunnelStatus status() {
+      return TunnelStatus.of(context, sink != null && !closed,
+          new StatusCounters().traffic(injected.sum(), 0, sentCount.sum(), 0).build(), Optional.empty(), List.of());
     }
 
     /** Whether the tunnel was closed. */

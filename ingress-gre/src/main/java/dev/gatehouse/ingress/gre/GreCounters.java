@@ -1,48 +1,25 @@
 package dev.gatehouse.ingress.gre;
 
+import dev.gatehouse.core.tunnel.StatusCounters;
+import dev.gatehouse.core.tunnel.TrafficCounters;
+import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * What one GRE tunnel moved and dropped since it was created. "In" is from the site to the
- * core, "out" from the core to the site. Written by the tunnel's reader and loop; read by
- * anyone (metrics), each value on its own.
+ * What one GRE tunnel moved and dropped since it was created. "In" counts inner packets
+ * handed to the core; "out" GRE packets sent to the site (each fragment once; keepalive
+ * answers not), their bytes with the GRE header and without the outer IP header. Written by
+ * the tunnel's reader and loop; read by anyone (metrics), each value on its own.
  */
-public final class GreCounters {
-  private final LongAdder packetsIn = new LongAdder();
-  private final LongAdder bytesIn = new LongAdder();
-  private final LongAdder packetsOut = new LongAdder();
-  private final LongAdder bytesOut = new LongAdder();
+public final class GreCounters extends TrafficCounters<GreDropReason> {
   private final LongAdder keepalivesAnswered = new LongAdder();
   private final LongAdder mssClamped = new LongAdder();
   private final LongAdder fragmentsOut = new LongAdder();
   private final LongAdder tooBigErrors = new LongAdder();
   private final LongAdder readErrors = new LongAdder();
-  private final LongAdder[] drops = new LongAdder[GreDropReason.values().length];
 
   public GreCounters() {
-    for (int i = 0; i < drops.length; i++) {
-      drops[i] = new LongAdder();
-    }
-  }
-
-  /** Inner packets handed to the core. */
-  public long packetsIn() {
-    return packetsIn.sum();
-  }
-
-  /** Bytes of the inner packets handed to the core. */
-  public long bytesIn() {
-    return bytesIn.sum();
-  }
-
-  /** GRE packets sent to the site (each fragment counts once; keepalive answers do not). */
-  public long packetsOut() {
-    return packetsOut.sum();
-  }
-
-  /** Bytes of the GRE packets sent to the site, GRE header included, outer IP header not. */
-  public long bytesOut() {
-    return bytesOut.sum();
+    super(GreDropReason.class);
   }
 
   /** GRE keepalives from the site sent back to it. */
@@ -70,28 +47,19 @@ public final class GreCounters {
     return readErrors.sum();
   }
 
-  /** Packets dropped for {@code reason}. */
-  public long drops(GreDropReason reason) {
-    return drops[reason.ordinal()].sum();
-  }
-
-  /** Packets dropped for any reason. */
-  public long totalDrops() {
-    long total = 0;
-    for (LongAdder drop : drops) {
-      total += drop.sum();
-    }
-    return total;
-  }
-
-  void packetIn(int lengthBytes) {
-    packetsIn.increment();
-    bytesIn.add(lengthBytes);
-  }
-
-  void packetOut(int lengthBytes) {
-    packetsOut.increment();
-    bytesOut.add(lengthBytes);
+  /**
+   * Every counter as a tunnel status names it: traffic, one {@code drops.REASON} per {@link
+   * GreDropReason}, then {@code keepalives-answered}, {@code mss-clamped}, {@code
+   * fragments.out}, {@code too-big-errors} and {@code read-errors}.
+   */
+  public Map<String, Long> named() {
+    return new StatusCounters().traffic(this)
+        .add("keepalives-answered", keepalivesAnswered())
+        .add("mss-clamped", mssClamped())
+        .add("fragments.out", fragmentsOut())
+        .add("too-big-errors", tooBigErrors())
+        .add("read-errors", readErrors())
+        .build();
   }
 
   void keepaliveAnswered() {
@@ -112,9 +80,5 @@ public final class GreCounters {
 
   void readError() {
     readErrors.increment();
-  }
-
-  void drop(GreDropReason reason) {
-    drops[reason.ordinal()].increment();
   }
 }

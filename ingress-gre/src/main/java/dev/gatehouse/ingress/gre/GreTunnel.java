@@ -6,6 +6,7 @@ import dev.gatehouse.core.linux.RawSocket;
 import dev.gatehouse.core.tunnel.InnerPacketSink;
 import dev.gatehouse.core.tunnel.Tunnel;
 import dev.gatehouse.core.tunnel.TunnelContext;
+import dev.gatehouse.core.tunnel.TunnelStatus;
 import dev.gatehouse.core.wire.IpProtocol;
 import dev.gatehouse.core.wire.Ipv4Header;
 import dev.gatehouse.core.wire.WireStatus;
@@ -38,6 +39,8 @@ import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -148,6 +151,31 @@ public final class GreTunnel implements Tunnel {
   /** The tunnel's counters, live. */
   public GreCounters counters() {
     return counters;
+  }
+
+  /**
+   * Its counters ({@link GreCounters#named}); no peers, as the remote is one router. No health
+   * yet: the checks of issue #6 will fill it.
+   */
+  @Override
+  public TunnelStatus status() {
+    return TunnelStatus.of(context, running, counters.named(), health().map(GreTunnel::statusHealth), List.of());
+  }
+
+  /**
+   * The health check's snapshot in the status model: the state now and since when, and the
+   * states before it, each from the change that began it, oldest first.
+   */
+  private static TunnelStatus.Health statusHealth(TunnelHealth health) {
+    List<TunnelHealth.Change> changes = health.history();
+    List<TunnelStatus.HealthChange> earlier = new ArrayList<>();
+    for (int i = 0; i + 1 < changes.size(); i++) {
+      TunnelHealth.Change change = changes.get(i);
+      earlier.add(new TunnelStatus.HealthChange(change.to().word(), change.atEpochMillis()));
+    }
+    int keep = Math.min(earlier.size(), TunnelStatus.Health.HISTORY_LIMIT);
+    return new TunnelStatus.Health(health.state().word(), health.sinceEpochMillis(),
+        earlier.subList(earlier.size() - keep, earlier.size()));
   }
 
   /** The settings it was created with. */

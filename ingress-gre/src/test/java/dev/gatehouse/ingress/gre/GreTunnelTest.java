@@ -12,7 +12,9 @@ import dev.gatehouse.core.linux.RawSocket;
 import dev.gatehouse.core.testing.FlowTestKit;
 import dev.gatehouse.core.testing.Pcap4jChecks;
 import dev.gatehouse.core.tunnel.InnerPacketSink;
+import dev.gatehouse.core.tunnel.StatusCounters;
 import dev.gatehouse.core.tunnel.TunnelContext;
+import dev.gatehouse.core.tunnel.TunnelStatus;
 import dev.gatehouse.core.wire.Checksums;
 import dev.gatehouse.core.wire.TcpSegment;
 import dev.gatehouse.ingress.gre.wire.GreHeader;
@@ -29,8 +31,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.BlockingQueue;
@@ -175,6 +180,48 @@ class GreTunnelTest {
       assertEquals(1, tunnel.counters().drops(GreDropReason.IN_UNKNOWN_REMOTE));
       assertEquals(1, tunnel.counters().packetsIn());
       assertTrue(arrivals.isEmpty());
+      return null;
+    });
+  }
+
+  @Test
+  void showsItsCountersByNameInItsStatusAndWhetherItRuns() throws Exception {
+    inFreshNetworkNamespace(() -> {
+      GreTunnel created = new GreTunnel(CONTEXT, settings(LOCAL, REMOTE, GreTransport.IP), loops,
+          PooledByteBufAllocator.DEFAULT);
+      assertFalse(created.status().running(), "not running before start");
+      tunnel = created;
+      created.start(sink);
+      byte[] inner = bytesOf(Packets.udp(Packets.SITE_HOST, Packets.ORIGIN, 30));
+      try (RawSocket site = RawSocket.open(StandardProtocolFamily.INET, 47);
+          RawSocket stranger = RawSocket.open(StandardProtocolFamily.INET, 47)) {
+        site.bind(REMOTE);
+        stranger.bind(Packets.address("127.0.0.3"));
+        stranger.send(ByteBuffer.wrap(siteGre(GreHeader.PROTOCOL_IPV4, 0, Unpooled.wrappedBuffer(inner))), LOCAL);
+        site.send(ByteBuffer.wrap(siteGre(GreHeader.PROTOCOL_IPV4, 1, Unpooled.wrappedBuffer(inner))), LOCAL);
+        assertArrayEquals(inner, nextArrival());
+      }
+
+      TunnelStatus status = tunnel.status();
+
+      assertEquals(List.of("branch-1", "gre", "paris"), List.of(status.name(), status.type(), status.site()));
+      assertTrue(status.running());
+      List<String> names = List.copyOf(status.counters().keySet());
+      assertEquals(List.of("packets.in", "bytes.in", "packets.out", "bytes.out"), names.subList(0, 4));
+      assertEquals(Arrays.stream(GreDropReason.values()).map(StatusCounters::dropName).toList(),
+          names.subList(4, 4 + GreDropReason.values().length));
+      assertEquals(List.of("keepalives-answered", "mss-clamped", "fragments.out", "too-big-errors", "read-errors"),
+          names.subList(4 + GreDropReason.values().length, names.size()));
+      assertEquals(1L, status.counters().get("packets.in"));
+      assertEquals((long) inner.length, status.counters().get("bytes.in"));
+      assertEquals(1L, status.counters().get("drops.in-unknown-remote"));
+      assertEquals(List.of("packets.in", "bytes.in", "drops.in-unknown-remote"), status.counters().entrySet().stream()
+          .filter(e -> e.getValue() != 0).map(Map.Entry::getKey).toList(), "nothing else counted");
+      assertTrue(status.peers().isEmpty() && status.health().isEmpty());
+
+      tunnel.close();
+      assertFalse(tunnel.status().running(), "not running once closed");
+      assertEquals(1L, tunnel.status().counters().get("drops.in-unknown-remote"), "counters outlive the socket");
       return null;
     });
   }
@@ -357,12 +404,30 @@ class GreTunnelTest {
     return ByteBufUtil.getBytes(packet);
   }
 
-  /** Runs iproute2 in this thread's namespace: nodad, so the address is usable at once. */
+  /**
+   * Runs iproute2 in this thread's namespace (nodad: no duplicate detection on loopback),
+   * then waits for the address's local route. The kernel adds that route from a work
+   * queue after the address itself, so under load a packet sent right after {@code ip}
+   * returned was routed nowhere and never arrived: the flaky IPv6 tests of this class.
+   */
   private static void addLoopbackAddress(String prefix) throws Exception {
-    Process ip = new ProcessBuilder("ip", "-6", "address", "add", prefix, "dev", "lo", "nodad")
-        .redirectErrorStream(true).start();
+    ip("-6", "address", "add", prefix, "dev", "lo", "nodad");
+    String address = prefix.substring(0, prefix.indexOf('/'));
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
+    while (!ip("-6", "route", "show", "table", "local", address).contains("local " + address)) {
+      assertTrue(System.nanoTime() < deadline, "the kernel never added the local route of " + address);
+      Thread.sleep(10);
+    }
+  }
+
+  private static String ip(String... arguments) throws Exception {
+    List<String> command = new ArrayList<>(List.of("ip"));
+    command.addAll(List.of(arguments));
+    Process ip = new ProcessBuilder(command).redirectErrorStream(true).start();
     assertTrue(ip.waitFor(10, TimeUnit.SECONDS));
-    assertEquals(0, ip.exitValue(), new String(ip.getInputStream().readAllBytes()));
+    String output = new String(ip.getInputStream().readAllBytes());
+    assertEquals(0, ip.exitValue(), output);
+    return output;
   }
 
   // --- GRE-in-UDP (RFC 8086)

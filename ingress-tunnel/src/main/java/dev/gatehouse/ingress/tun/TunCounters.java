@@ -1,6 +1,8 @@
 package dev.gatehouse.ingress.tun;
 
+import dev.gatehouse.core.tunnel.StatusCounters;
 import dev.gatehouse.core.tunnel.TrafficCounters;
+import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -18,6 +20,14 @@ public final class TunCounters extends TrafficCounters<TunDropReason> {
   /** Reads of the device that failed (not counting "nothing to read"). */
   public long readErrors() {
     return readErrors.sum();
+  }
+
+  /**
+   * Every counter as a tunnel status names it: traffic, one {@code drops.REASON} per {@link
+   * TunDropReason}, then {@code read-errors}.
+   */
+  public Map<String, Long> named() {
+    return new StatusCounters().traffic(this).add("read-errors", readErrors()).build();
   }
 
   void readError() {

@@ -7,6 +7,7 @@ import dev.gatehouse.core.linux.TunDevice;
 import dev.gatehouse.core.tunnel.InnerPacketSink;
 import dev.gatehouse.core.tunnel.Tunnel;
 import dev.gatehouse.core.tunnel.TunnelContext;
+import dev.gatehouse.core.tunnel.TunnelStatus;
 import dev.gatehouse.core.wire.Ipv4Header;
 import dev.gatehouse.core.wire.Ipv6Header;
 import io.netty.buffer.ByteBuf;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -86,6 +88,16 @@ public final class TunTunnel implements Tunnel {
   /** The tunnel's counters, live. */
   public TunCounters counters() {
     return counters;
+  }
+
+  /**
+   * Its counters ({@link TunCounters#named}: packets are IP packets read from and written to
+   * the device); running while writes may start, which is from start until close.
+   */
+  @Override
+  public TunnelStatus status() {
+    boolean running = writeGate.get() >= 0;
+    return TunnelStatus.of(context, running, counters.named(), Optional.empty(), List.of());
   }
 
   /** The settings it was created with; {@link TunSettings#device()} names the device. */

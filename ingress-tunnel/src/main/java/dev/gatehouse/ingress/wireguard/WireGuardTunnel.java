@@ -7,6 +7,7 @@ import dev.gatehouse.core.tunnel.Tunnel;
 import dev.gatehouse.core.tunnel.TunnelContext;
 import dev.gatehouse.core.tunnel.TunnelPlan;
 import dev.gatehouse.core.tunnel.TunnelReconfiguration;
+import dev.gatehouse.core.tunnel.TunnelStatus;
 import dev.gatehouse.ingress.wireguard.config.WireGuardPeerSettings;
 import dev.gatehouse.ingress.wireguard.config.WireGuardPublicKey;
 import dev.gatehouse.ingress.wireguard.config.WireGuardSettings;
@@ -188,6 +189,25 @@ public final class WireGuardTunnel implements Tunnel {
           c.peer.latestHandshakeNanos(), c.peer.queuedPackets(), c.peer.counters())));
     }
     return status;
+  }
+
+  /**
+   * Its device's datagrams and drops, the drops around it, and each peer ({@link
+   * WireGuardStatus} names them). Waits for the tunnel's loop to read the peers.
+   */
+  @Override
+  public TunnelStatus status() {
+    long wallClockOffsetNanos = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
+    List<PeerStatus> peerStatus = List.of();
+    try {
+      peerStatus = running ? peers() : List.of();
+    } catch (IllegalStateException e) {
+      if (running) {
+        throw e;
+      }
+      // closed meanwhile: its peers are gone, and its loop may be
+    }
+    return WireGuardStatus.of(context, running, deviceCounters(), this::drops, peerStatus, wallClockOffsetNanos);
   }
 
   /**

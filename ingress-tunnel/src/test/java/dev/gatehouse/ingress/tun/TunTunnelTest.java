@@ -13,10 +13,12 @@ import dev.gatehouse.core.config.SecretSource;
 import dev.gatehouse.core.linux.LinkControl;
 import dev.gatehouse.core.linux.NativeException;
 import dev.gatehouse.core.tunnel.InnerPacketSink;
+import dev.gatehouse.core.tunnel.StatusCounters;
 import dev.gatehouse.core.tunnel.TunnelContext;
 import dev.gatehouse.core.tunnel.TunnelPlan;
 import dev.gatehouse.core.tunnel.TunnelProviders;
 import dev.gatehouse.core.tunnel.TunnelSettingsReader;
+import dev.gatehouse.core.tunnel.TunnelStatus;
 import dev.gatehouse.core.wire.IpPacket;
 import dev.gatehouse.core.wire.IpProtocol;
 import dev.gatehouse.core.wire.WireStatus;
@@ -35,6 +37,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -149,6 +152,36 @@ class TunTunnelTest {
         assertTrue(tunnel.send(exact), "a packet of exactly the MTU is sent");
         assertEquals(MTU_BYTES, tunnel.counters().bytesOut());
       }
+      return null;
+    });
+  }
+
+  @Test
+  void showsItsCountersByNameInItsStatusAndWhetherItRuns() throws Exception {
+    inFreshNetworkNamespace(() -> {
+      TunTunnel tunnel = (TunTunnel) plan(uniqueDevice()).create(null);
+      assertFalse(tunnel.status().running(), "not running before start");
+      tunnel.start(new RecordingSink());
+      InetSocketAddress host = socketAddress("198.18.77.1", 9);
+      assertFalse(tunnel.send(Packets.udp(allocator, ORIGIN_V4, host, new byte[MTU_BYTES - 28 + 1])));
+      assertTrue(tunnel.send(Packets.udp(allocator, ORIGIN_V4, host, new byte[MTU_BYTES - 28])));
+
+      TunnelStatus status = tunnel.status();
+
+      assertEquals(List.of("t", "tun", "lab"), List.of(status.name(), status.type(), status.site()));
+      assertTrue(status.running());
+      List<String> expectedNames = new ArrayList<>(List.of("packets.in", "bytes.in", "packets.out", "bytes.out"));
+      Arrays.stream(TunDropReason.values()).map(StatusCounters::dropName).forEach(expectedNames::add);
+      expectedNames.add("read-errors");
+      assertEquals(expectedNames, List.copyOf(status.counters().keySet()));
+      assertEquals(1L, status.counters().get("packets.out"));
+      assertEquals((long) MTU_BYTES, status.counters().get("bytes.out"));
+      assertEquals(1L, status.counters().get("drops.out-larger-than-mtu"));
+      assertTrue(status.peers().isEmpty() && status.health().isEmpty());
+
+      tunnel.close();
+      assertFalse(tunnel.status().running(), "not running once closed");
+      assertEquals(1L, tunnel.status().counters().get("packets.out"), "counters outlive the device");
       return null;
     });
   }

@@ -12,6 +12,7 @@ import dev.gatehouse.core.config.Secret;
 import dev.gatehouse.core.testing.FlowTestKit;
 import dev.gatehouse.core.tunnel.InnerPacketSink;
 import dev.gatehouse.core.tunnel.TunnelContext;
+import dev.gatehouse.core.tunnel.TunnelStatus;
 import dev.gatehouse.core.wire.PacketWriter;
 import dev.gatehouse.ingress.wireguard.config.WireGuardPeerSettings;
 import dev.gatehouse.ingress.wireguard.config.WireGuardPublicKey;
@@ -263,6 +264,68 @@ class WireGuardTunnelTest {
     assertEquals(Long.MIN_VALUE, idle.latestHandshakeNanos());
     assertEquals(0, idle.counters().packetsIn());
     assertEquals(0, idle.queuedPackets());
+  }
+
+  @Test
+  void showsTheDevicesCountersTheDropsAroundItAndEachPeerInItsStatus() throws IOException {
+    long beforeMillis = System.currentTimeMillis();
+    connect();
+    long afterMillis = System.currentTimeMillis();
+    client.send(Unpooled.wrappedBuffer(udp("198.18.199.9", ORIGIN_V4, 5)));
+    client.sendRaw("not wireguard at all".getBytes(StandardCharsets.US_ASCII));
+    client.send(Unpooled.wrappedBuffer(udp(CLIENT_V4, ORIGIN_V4, 5)));
+    client.pumpUntil("the marker reaches the core", () -> !arrivals.isEmpty());
+    assertFalse(tunnel.send(Unpooled.wrappedBuffer(udp(ORIGIN_V4, "198.18.200.9", 20))));
+
+    TunnelStatus status = tunnel.status();
+
+    assertTrue(status.running());
+    assertEquals(List.of("sites", "wireguard", "lyon"), List.of(status.name(), status.type(), status.site()));
+    assertEquals(tunnel.deviceCounters().packetsIn(), status.counters().get("packets.in"));
+    assertEquals(tunnel.deviceCounters().bytesOut(), status.counters().get("bytes.out"));
+    assertEquals(1L, status.counters().get("drops.bad-type"));
+    assertEquals(1L, status.counters().get("drops.in-source-not-allowed"));
+    assertEquals(1L, status.counters().get("drops.out-no-peer"));
+    assertTrue(status.health().isEmpty());
+
+    assertEquals(List.of("client", "silent"), status.peers().stream().map(TunnelStatus.Peer::name).toList());
+    TunnelStatus.Peer connected = status.peers().get(0);
+    assertEquals(Optional.of(client.address()), connected.endpoint());
+    long handshakeMillis = connected.latestHandshakeEpochMillis().orElseThrow();
+    assertTrue(handshakeMillis >= beforeMillis - 1 && handshakeMillis <= afterMillis + 1,
+        handshakeMillis + " within " + beforeMillis + ".." + afterMillis);
+    assertEquals(4L, connected.counters().get("packets.in"), "an initiation and three transport messages");
+    assertEquals(1L, connected.counters().get("drops.in-source-not-allowed"));
+    assertEquals(0L, connected.counters().get("drops.bad-type"), "no peer to blame");
+    TunnelStatus.Peer idle = status.peers().get(1);
+    assertEquals(Optional.of(silent.getLocalSocketAddress()), idle.endpoint());
+    assertTrue(idle.latestHandshakeEpochMillis().isEmpty());
+    String shown = status.toString();
+    for (byte[] key : List.of(serverPrivate, clientPrivate)) {
+      assertFalse(shown.contains(WireGuardKeys.toBase64(key)), "no private key in the status");
+    }
+  }
+
+  @Test
+  void showsNoPeersAndNotRunningBeforeStartAndAfterClose() throws Exception {
+    WireGuardTunnel unstarted = new WireGuardTunnel(CONTEXT, settings(
+        peer("client", client.publicKey(), null, "198.18.100.0/24"),
+        peer("other", WireGuardKeys.publicKey(WireGuardKeys.generatePrivateKey(new SecureRandom())), null,
+            "198.18.101.0/24")), loops);
+    TunnelStatus before = unstarted.status();
+    assertFalse(before.running());
+    assertTrue(before.peers().isEmpty());
+    assertEquals(List.of(0L), before.counters().values().stream().distinct().toList());
+
+    connect();
+    long packetsIn = tunnel.status().counters().get("packets.in");
+    tunnel.close();
+    loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+
+    TunnelStatus after = tunnel.status();
+    assertFalse(after.running());
+    assertTrue(after.peers().isEmpty(), "closing forgot the peers");
+    assertEquals(packetsIn, after.counters().get("packets.in"), "counters outlive the socket and the loop");
   }
 
   @Test

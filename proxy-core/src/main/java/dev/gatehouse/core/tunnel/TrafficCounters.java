@@ -15,14 +15,21 @@ public class TrafficCounters<R extends Enum<R>> {
   private final LongAdder bytesIn = new LongAdder();
   private final LongAdder packetsOut = new LongAdder();
   private final LongAdder bytesOut = new LongAdder();
+  private final Class<R> reasons;
   private final LongAdder[] drops;
 
   /** Counters for the drop reasons of {@code reasons}. */
   protected TrafficCounters(Class<R> reasons) {
+    this.reasons = reasons;
     drops = new LongAdder[reasons.getEnumConstants().length];
     for (int i = 0; i < drops.length; i++) {
       drops[i] = new LongAdder();
     }
+  }
+
+  /** The drop reasons counted. */
+  public Class<R> reasons() {
+    return reasons;
   }
 
   /** Packets in. */

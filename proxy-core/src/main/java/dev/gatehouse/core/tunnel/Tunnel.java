@@ -42,6 +42,19 @@ public interface Tunnel extends AutoCloseable {
     return TunnelReconfiguration.NOT_IN_PLACE;
   }
 
+  /**
+   * What the tunnel shows an operator now: its counters, health and peers ({@link
+   * TunnelStatus} says how they are named). Callable from any thread, before start, while
+   * running and after close; it may wait briefly for the tunnel's own thread to read what
+   * that thread owns (a WireGuard tunnel's peers), so a caller on an event loop must not call
+   * it (two loops could wait for each other). Never shows a secret.
+   *
+   * <p>The default shows the tunnel's identity only ({@link TunnelStatus#identityOnly}).
+   */
+  default TunnelStatus status() {
+    return TunnelStatus.identityOnly(context());
+  }
+
   /** Stops delivering, closes the outer sockets, forgets peers. Idempotent. */
   @Override
   void close();

@@ -15,7 +15,7 @@ import java.util.Optional;
  * lookup: enough to pick figures out of iperf3's {@code --json} output, or out of an
  * earlier performance.json, without a data binding library.
  */
-final class JsonTree {
+public final class JsonTree {
   private static final JsonFactory FACTORY = new JsonFactory();
 
   private final Object root;
@@ -25,7 +25,7 @@ final class JsonTree {
   }
 
   /** Parses a whole document; the message of the exception says where it stopped making sense. */
-  static JsonTree parse(String text) throws IOException {
+  public static JsonTree parse(String text) throws IOException {
     try (JsonParser parser = FACTORY.createParser(text)) {
       if (parser.nextToken() == null) {
         throw new IOException("empty document");
@@ -35,7 +35,7 @@ final class JsonTree {
   }
 
   /** The value at a path of object keys, if every step exists. */
-  Optional<Object> at(String... keys) {
+  public Optional<Object> at(String... keys) {
     Object node = root;
     for (String key : keys) {
       if (!(node instanceof Map<?, ?> object) || !object.containsKey(key)) {
@@ -47,23 +47,23 @@ final class JsonTree {
   }
 
   /** The elements of the array at a path (the document itself with no keys); empty if none. */
-  List<JsonTree> array(String... keys) {
+  public List<JsonTree> array(String... keys) {
     return at(keys).filter(List.class::isInstance).map(list -> ((List<?>) list).stream()
         .map(JsonTree::new).toList()).orElse(List.of());
   }
 
   /** The subtree at a path; a tree of nothing when the path does not exist. */
-  JsonTree child(String... keys) {
+  public JsonTree child(String... keys) {
     return new JsonTree(at(keys).orElse(null));
   }
 
   /** The number at a path, if it is one. */
-  Optional<Double> number(String... keys) {
+  public Optional<Double> number(String... keys) {
     return at(keys).filter(Double.class::isInstance).map(Double.class::cast);
   }
 
   /** The string at a path, if it is one. */
-  Optional<String> string(String... keys) {
+  public Optional<String> string(String... keys) {
     return at(keys).filter(String.class::isInstance).map(String.class::cast);
   }
 
