@@ -1,5 +1,6 @@
 package dev.gatehouse.testbed;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -12,10 +13,10 @@ import org.testcontainers.containers.GenericContainer;
  * then {@link #stop()} and read the TCP packets it saw.
  */
 final class Capture {
-  /** tcpdump's one-line form of a TCP packet: {@code IP a.b.c.d.p > e.f.g.h.q: Flags [S.], ..., length N}. */
+  /** tcpdump's line for a TCP packet: {@code IP a.b.c.d.p > e.f.g.h.q: Flags [S.], ..., length N}. */
   private static final Pattern TCP_LINE =
       Pattern.compile("IP6? (\\S+) > (\\S+): Flags \\[([^\\]]*)\\].*length (\\d+)");
-  private static final long READY_TIMEOUT_NANOS = 10_000_000_000L;
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(10);
 
   /** One TCP packet as tcpdump decoded it; addresses end in {@code .port}. */
   record TcpPacket(String source, String destination, String flags, int payloadBytes) {
@@ -46,15 +47,10 @@ final class Capture {
     // --immediate-mode: libpcap hands each packet over at once instead of when the kernel's
     // buffer block retires (up to a second later); -l writes each line as it comes. Together
     // they make a stop lose nothing that arrived before it.
-    Hosts.sh(host, "rm -f " + capture.file + ".*; (tcpdump -i any -nn -l --immediate-mode '" + filter + "' > " + capture.file
-        + ".txt 2> " + capture.file + ".err &)");
-    long deadline = System.nanoTime() + READY_TIMEOUT_NANOS;
-    while (!Hosts.sh(host, "cat " + capture.file + ".err").getStdout().contains("listening on")) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("tcpdump did not start: " + Hosts.sh(host, "cat " + capture.file + ".err"));
-      }
-      Thread.sleep(50);
-    }
+    Hosts.sh(host, "rm -f " + capture.file + ".*; (tcpdump -i any -nn -l --immediate-mode '" + filter + "' > "
+        + capture.file + ".txt 2> " + capture.file + ".err &)");
+    Hosts.awaitShell(host, "grep -q 'listening on' " + capture.file + ".err", READY_TIMEOUT, "tcpdump did not start",
+        "cat " + capture.file + ".err");
     return capture;
   }
 

@@ -43,7 +43,6 @@ class GreSiteIT {
   private static final long KEY = 0x6a7e_0051L;
   private static final int TRANSFER_BYTES = 8 << 20;
   private static final int TCP_PORT = 5001;
-  private static final long WAIT_NANOS = 10_000_000_000L;
   private static final String GRE_FIELDS = "ip.src\tip.dst\tip.proto\tgre.proto\tchecksum bit\tsequence bit"
       + "\tkey bit\tkey";
 
@@ -103,7 +102,7 @@ class GreSiteIT {
     assertPings(a, B_INNER_V6);
     assertPings(a, BEHIND_B_HOST);
     assertMtu(a, mtuBytes(key));
-    transfer(a, b);
+    Hosts.assertTcpTransfer(a, A_INNER, b, B_INNER, TCP_PORT, TRANSFER_BYTES);
     capture.stop();
 
     // OVS's flows count the transfer into a's tunnel and out of b's
@@ -146,29 +145,5 @@ class GreSiteIT {
     ExecResult tooBig = Hosts.sh(from, "ping -n -c 1 -W 2 -M do -s " + (payload + 1) + " " + B_INNER);
     assertTrue(tooBig.getStdout().contains("0 received") && tooBig.getStderr().contains("mtu=" + mtuBytes),
         tooBig.getStdout() + tooBig.getStderr());
-  }
-
-  /** Random bytes from a to b over TCP between the inner addresses; b must hold them exactly. */
-  private static void transfer(GenericContainer<?> a, GenericContainer<?> b) throws Exception {
-    Hosts.sh(b, "rm -f /tmp/received; socat -u TCP-LISTEN:" + TCP_PORT + ",bind=" + B_INNER
-        + ",reuseaddr OPEN:/tmp/received,creat,trunc > /tmp/socat.log 2>&1 &");
-    awaitShell(b, "ss -Hltn 'sport = :" + TCP_PORT + "' | grep -q " + TCP_PORT, "socat did not listen");
-    ExecResult sent = Hosts.sh(a, "head -c " + TRANSFER_BYTES + " /dev/urandom > /tmp/sent && socat -u"
-        + " OPEN:/tmp/sent TCP:" + B_INNER + ":" + TCP_PORT + ",bind=" + A_INNER);
-    assertEquals(0, sent.getExitCode(), sent.getStderr());
-    // socat on b ends when a's socat closed and the last byte is on disk
-    awaitShell(b, "! ss -Htn 'sport = :" + TCP_PORT + "' | grep -q . && [ $(stat -c %s /tmp/received) -eq "
-        + TRANSFER_BYTES + " ]", "b did not receive " + TRANSFER_BYTES + " bytes");
-    assertEquals(Hosts.sha256(a, "/tmp/sent"), Hosts.sha256(b, "/tmp/received"));
-  }
-
-  private static void awaitShell(GenericContainer<?> host, String condition, String failure) throws Exception {
-    long deadline = System.nanoTime() + WAIT_NANOS;
-    while (Hosts.sh(host, condition).getExitCode() != 0) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(failure + "; " + Hosts.sh(host, "cat /tmp/socat.log; ss -tan").getStdout());
-      }
-      Thread.sleep(50);
-    }
   }
 }

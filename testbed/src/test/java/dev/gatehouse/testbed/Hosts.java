@@ -54,13 +54,43 @@ final class Hosts {
 
   /** Waits until {@code condition}, a shell command on {@code host}, exits 0. */
   static void awaitShell(GenericContainer<?> host, String condition, Duration timeout) throws Exception {
+    awaitShell(host, condition, timeout, "not within " + timeout + ": " + condition, "true");
+  }
+
+  /**
+   * Waits until {@code condition} exits 0 on {@code host}; else fails with {@code failure}
+   * and what {@code diagnostics}, another shell command there, prints.
+   */
+  static void awaitShell(GenericContainer<?> host, String condition, Duration timeout, String failure,
+      String diagnostics) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (sh(host, condition).getExitCode() != 0) {
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within " + timeout + ": " + condition);
+        throw new AssertionError(failure + "; " + sh(host, diagnostics).getStdout());
       }
-      Thread.sleep(100);
+      Thread.sleep(50);
     }
+  }
+
+  /**
+   * Sends {@code bytes} of random data from {@code a} to {@code b} over one TCP connection
+   * between the given addresses (socat on both ends, {@code b} listening on {@code port}),
+   * and requires {@code b} to hold them exactly.
+   */
+  static void assertTcpTransfer(GenericContainer<?> a, String fromAddress, GenericContainer<?> b, String toAddress,
+      int port, long bytes) throws Exception {
+    Duration wait = Duration.ofSeconds(10);
+    String diagnostics = "cat /tmp/socat.log; ss -tan";
+    sh(b, "rm -f /tmp/received; socat -u TCP-LISTEN:" + port + ",bind=" + toAddress
+        + ",reuseaddr OPEN:/tmp/received,creat,trunc > /tmp/socat.log 2>&1 &");
+    awaitShell(b, "ss -Hltn 'sport = :" + port + "' | grep -q " + port, wait, "socat did not listen", diagnostics);
+    ExecResult sent = sh(a, "head -c " + bytes + " /dev/urandom > /tmp/sent && socat -u"
+        + " OPEN:/tmp/sent TCP:" + toAddress + ":" + port + ",bind=" + fromAddress);
+    assertEquals(0, sent.getExitCode(), sent.getStderr());
+    // socat on b ends when a's socat closed and the last byte is on disk
+    awaitShell(b, "! ss -Htn 'sport = :" + port + "' | grep -q . && [ $(stat -c %s /tmp/received) -eq "
+        + bytes + " ]", wait, "the receiver did not get " + bytes + " bytes", diagnostics);
+    assertEquals(sha256(a, "/tmp/sent"), sha256(b, "/tmp/received"));
   }
 
   /**

@@ -151,13 +151,8 @@ class Http3FallbackIT {
     String log = "/tmp/quic-origin-" + port + ".log";
     sh(origin, "(" + String.join(" ", QUIC_ORIGIN.command("--cert", "/etc/origin-tls/cert.pem",
         "--key", "/etc/origin-tls/key.pem", "--port", Integer.toString(port))) + " > " + log + " 2>&1 &)");
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!sh(origin, "cat " + log).getStdout().contains("listening proto=h3")) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("the QUIC origin on " + port + " did not start: " + sh(origin, "cat " + log));
-      }
-      Thread.sleep(100);
-    }
+    Hosts.awaitShell(origin, "grep -q 'listening proto=h3' " + log, Duration.ofSeconds(30),
+        "the QUIC origin on " + port + " did not start", "cat " + log);
   }
 
   /** The requests the QUIC origin on {@code port} has answered, one line each. */

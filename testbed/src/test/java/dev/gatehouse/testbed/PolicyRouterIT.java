@@ -100,9 +100,8 @@ class PolicyRouterIT {
   void blockedPortIsResetAtOnceAndTheOriginSeesNoSyn() throws Exception {
     for (int port : new int[] {8023, 8024}) {
       sh(topology.origin, "(socat TCP-LISTEN:" + port + ",fork,reuseaddr EXEC:cat > /dev/null 2>&1 &)");
+      Hosts.awaitShell(topology.origin, "ss -Hltn 'sport = :" + port + "' | grep -q " + port, Duration.ofSeconds(10));
     }
-    awaitListening(topology.origin, 8023);
-    awaitListening(topology.origin, 8024);
     Capture capture = Capture.start(topology.origin, "port-block", "tcp port 8023 or tcp port 8024");
 
     ExecResult blocked = timed(topology.site, "echo hello | socat -t 2 - TCP:" + ORIGIN + ":8023");
@@ -199,7 +198,7 @@ class PolicyRouterIT {
     // About 6 s at 4 MB/s: long enough to be running across the reload.
     sh(topology.site, "rm -f /tmp/reload.*; (curl -sS --max-time 60 --limit-rate 4M -o /tmp/reload.bin http://"
         + ORIGIN + "/reload.bin; echo $? > /tmp/reload.rc) > /dev/null 2>&1 &");
-    awaitGrowing(topology.site, "/tmp/reload.bin");
+    Hosts.awaitShell(topology.site, "test -s /tmp/reload.bin", Duration.ofSeconds(10));
 
     try {
       assertEquals(200, reload(CONFIG.replace("  rules:\n", "  rules:\n" + RELOADED_RULE)));
@@ -207,7 +206,8 @@ class PolicyRouterIT {
       assertEquals(7, refused.getExitCode(), "a new flow was not refused: " + refused.getStdout());
       awaitRecord("\"PolicyName\":\"no-http-after-reload\"", "\"ConnectionCloseReason\":\"POLICY_BLOCKED\"");
 
-      ExecResult rc = awaitFile(topology.site, "/tmp/reload.rc", Duration.ofSeconds(60));
+      Hosts.awaitShell(topology.site, "test -s /tmp/reload.rc", Duration.ofSeconds(60));
+      ExecResult rc = sh(topology.site, "cat /tmp/reload.rc");
       assertEquals("0", rc.getStdout().strip(), "the running transfer failed");
       assertEquals(originSum, sha256(topology.site, "/tmp/reload.bin"), "the running transfer's bytes");
       // 24 MiB and nginx's response head of a few hundred bytes, allowed by the rules it began under.
@@ -246,38 +246,6 @@ class PolicyRouterIT {
 
   private static int accessLogLines(GenericContainer<?> origin) throws Exception {
     return Integer.parseInt(sh(origin, "wc -l < /var/log/nginx/access.log").getStdout().strip());
-  }
-
-  private static void awaitListening(GenericContainer<?> host, int port) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!sh(host, "ss -Hltn 'sport = :" + port + "'").getStdout().contains(":" + port)) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("nothing listens on " + port);
-      }
-      Thread.sleep(50);
-    }
-  }
-
-  private static void awaitGrowing(GenericContainer<?> host, String file) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!sh(host, "test -s " + file + " && echo yes").getStdout().contains("yes")) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(file + " never started");
-      }
-      Thread.sleep(50);
-    }
-  }
-
-  private static ExecResult awaitFile(GenericContainer<?> host, String file, Duration timeout) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      ExecResult cat = sh(host, "cat " + file + " 2>/dev/null");
-      if (!cat.getStdout().isBlank()) {
-        return cat;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError(file + " never appeared");
   }
 
   private static String awaitRecord(String... markers) throws InterruptedException {

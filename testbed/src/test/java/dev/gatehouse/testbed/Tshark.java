@@ -1,5 +1,6 @@
 package dev.gatehouse.testbed;
 
+import java.time.Duration;
 import java.util.List;
 import org.testcontainers.containers.Container.ExecResult;
 import org.testcontainers.containers.GenericContainer;
@@ -10,8 +11,8 @@ import org.testcontainers.containers.GenericContainer;
  * {@link #decode} the file with the dissectors a test names.
  */
 final class Tshark {
-  private static final long READY_TIMEOUT_NANOS = 10_000_000_000L;
-  private static final long STOP_TIMEOUT_NANOS = 10_000_000_000L;
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
   /**
    * The kernel buffer dumpcap captures into (its default is 2 MiB) and how much of each
    * packet it keeps. On a loaded machine a multi-megabyte transfer overran the default
@@ -37,7 +38,7 @@ final class Tshark {
         + " -f '" + filter + "' -w " + capture.file + ".pcap > /dev/null 2> " + capture.file + ".err & echo $! > "
         + capture.file + ".pid");
     // tshark says "Capturing on" before dumpcap captures; "Capture started." comes after.
-    capture.await("Capture started.", READY_TIMEOUT_NANOS, "tshark did not start");
+    capture.await("Capture started.", READY_TIMEOUT, "tshark did not start");
     return capture;
   }
 
@@ -51,7 +52,7 @@ final class Tshark {
   void stop() throws Exception {
     Thread.sleep(BLOCK_RETIRE_WAIT_MILLIS);
     Hosts.sh(host, "kill -INT $(cat " + file + ".pid)");
-    await("captured", STOP_TIMEOUT_NANOS, "tshark did not stop");
+    await("captured", STOP_TIMEOUT, "tshark did not stop");
   }
 
   /** The capture's one-line summaries, decoded with tshark's {@code -d} rules such as {@code udp.port==51820,wg}. */
@@ -84,13 +85,7 @@ final class Tshark {
     return decoded.getStdout().lines().toList();
   }
 
-  private void await(String marker, long timeoutNanos, String failure) throws Exception {
-    long deadline = System.nanoTime() + timeoutNanos;
-    while (!Hosts.sh(host, "cat " + file + ".err").getStdout().contains(marker)) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(failure + ": " + Hosts.sh(host, "cat " + file + ".err").getStdout());
-      }
-      Thread.sleep(50);
-    }
+  private void await(String marker, Duration timeout, String failure) throws Exception {
+    Hosts.awaitShell(host, "grep -qF '" + marker + "' " + file + ".err", timeout, failure, "cat " + file + ".err");
   }
 }

@@ -38,7 +38,6 @@ class WireGuardSiteIT {
   private static final int KEEPALIVE_SECONDS = 25;
   private static final int TRANSFER_BYTES = 8 << 20;
   private static final int TCP_PORT = 5001;
-  private static final long WAIT_NANOS = 10_000_000_000L;
 
   @Test
   void twoWireGuardGoSitesCarryPingAndTcpAndComeBackAfterARestart() throws Exception {
@@ -61,7 +60,7 @@ class WireGuardSiteIT {
 
       // ping and TCP through the tunnel: 198.18.51.0/24 exists only on the wg interfaces
       assertPings(a, B_TUNNEL);
-      transfer(a, b);
+      Hosts.assertTcpTransfer(a, A_TUNNEL, b, B_TUNNEL, TCP_PORT, TRANSFER_BYTES);
 
       PeerStatus aSeesB = siteA.peer(siteB.publicKey());
       PeerStatus bSeesA = siteB.peer(siteA.publicKey());
@@ -93,7 +92,7 @@ class WireGuardSiteIT {
       assertPings(b, A_TUNNEL);
       PeerStatus afterRestart = siteB.peer(siteA.publicKey());
       assertTrue(afterRestart.hasHandshake() && afterRestart.rxBytes() > 0, afterRestart.toString());
-      transfer(a, b);
+      Hosts.assertTcpTransfer(a, A_TUNNEL, b, B_TUNNEL, TCP_PORT, TRANSFER_BYTES);
     }
   }
 
@@ -101,29 +100,5 @@ class WireGuardSiteIT {
   private static void assertPings(GenericContainer<?> from, String to) throws Exception {
     ExecResult ping = Hosts.sh(from, "ping -n -c 5 -i 0.2 -W 2 " + to);
     assertTrue(ping.getStdout().contains("5 packets transmitted, 5 received"), ping.getStdout() + ping.getStderr());
-  }
-
-  /** Random bytes from a to b over TCP between the tunnel addresses; b must hold them exactly. */
-  private static void transfer(GenericContainer<?> a, GenericContainer<?> b) throws Exception {
-    Hosts.sh(b, "rm -f /tmp/received; socat -u TCP-LISTEN:" + TCP_PORT + ",bind=" + B_TUNNEL
-        + ",reuseaddr OPEN:/tmp/received,creat,trunc > /tmp/socat.log 2>&1 &");
-    awaitShell(b, "ss -Hltn 'sport = :" + TCP_PORT + "' | grep -q " + TCP_PORT, "socat did not listen");
-    ExecResult sent = Hosts.sh(a, "head -c " + TRANSFER_BYTES + " /dev/urandom > /tmp/sent && socat -u"
-        + " OPEN:/tmp/sent TCP:" + B_TUNNEL + ":" + TCP_PORT + ",bind=" + A_TUNNEL);
-    assertEquals(0, sent.getExitCode(), sent.getStderr());
-    // socat on b ends when a's socat closed and the last byte is on disk
-    awaitShell(b, "! ss -Htn 'sport = :" + TCP_PORT + "' | grep -q . && [ $(stat -c %s /tmp/received) -eq "
-        + TRANSFER_BYTES + " ]", "b did not receive " + TRANSFER_BYTES + " bytes");
-    assertEquals(Hosts.sha256(a, "/tmp/sent"), Hosts.sha256(b, "/tmp/received"));
-  }
-
-  private static void awaitShell(GenericContainer<?> host, String condition, String failure) throws Exception {
-    long deadline = System.nanoTime() + WAIT_NANOS;
-    while (Hosts.sh(host, condition).getExitCode() != 0) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(failure + "; " + Hosts.sh(host, "cat /tmp/socat.log; ss -tan").getStdout());
-      }
-      Thread.sleep(50);
-    }
   }
 }
