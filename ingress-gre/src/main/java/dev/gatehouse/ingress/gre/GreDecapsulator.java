@@ -136,7 +136,7 @@ public final class GreDecapsulator {
       return drop(GreDropReason.IN_NOT_IP);
     }
     innerOffset = at;
-    innerLengthBytes = ipLength();
+    innerLengthBytes = inner.packetLengthBytes();
 
     if (answersKeepalives && isKeepalive(buffer, at)) {
       innerOffset = inner.payloadOffset();
@@ -190,12 +190,6 @@ public final class GreDecapsulator {
     }
     outOfSequenceRun++;
     return false;
-  }
-
-  private int ipLength() {
-    return inner.isIpv4()
-        ? inner.ipv4().totalLengthBytes()
-        : Ipv6Header.HEADER_LENGTH_BYTES + inner.ipv6().payloadLengthBytes();
   }
 
   private boolean isKeepalive(ByteBuf buffer, int at) {

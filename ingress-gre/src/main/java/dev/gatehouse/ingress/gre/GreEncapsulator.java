@@ -105,9 +105,7 @@ public final class GreEncapsulator {
       if (!packet.isReadOnly() && mssClamp.clamp(inner)) {
         counters.clampedMss();
       }
-      int length = inner.isIpv4()
-          ? inner.ipv4().totalLengthBytes()
-          : Ipv6Header.HEADER_LENGTH_BYTES + inner.ipv6().payloadLengthBytes();
+      int length = inner.packetLengthBytes();
 
       if (length <= mtuBytes) {
         ByteBuf out = startGre(length, inner.isIpv4());

@@ -309,7 +309,9 @@ public final class GreTunnel implements Tunnel {
       return sendOnLoop(innerPacket);
     }
     try {
-      // TODO(#10): one task per packet, as for WireGuard; batch per loop hop under load.
+      // TODO(#10): one task per packet. WireGuardTunnel's shards batch through a queue
+      // drained once per burst; that belongs in the core for every tunnel (and the
+      // dispatcher's steer), not copied here.
       loop.execute(() -> sendOnLoop(innerPacket));
       return true;
     } catch (RejectedExecutionException e) {

@@ -8,6 +8,8 @@ import dev.gatehouse.core.tunnel.TunnelContext;
 import dev.gatehouse.core.tunnel.TunnelPlan;
 import dev.gatehouse.core.tunnel.TunnelReconfiguration;
 import dev.gatehouse.core.tunnel.TunnelStatus;
+import dev.gatehouse.core.wire.Ipv4Header;
+import dev.gatehouse.core.wire.Ipv6Header;
 import dev.gatehouse.ingress.wireguard.config.WireGuardPeerSettings;
 import dev.gatehouse.ingress.wireguard.config.WireGuardPublicKey;
 import dev.gatehouse.ingress.wireguard.config.WireGuardSettings;
@@ -82,15 +84,6 @@ import org.slf4j.LoggerFactory;
 public final class WireGuardTunnel implements Tunnel {
   private static final Logger log = LoggerFactory.getLogger(WireGuardTunnel.class);
 
-  // RFC 791 §3.1 and RFC 8200 §3: where the version, lengths and addresses sit.
-  private static final int IPV4_TOTAL_LENGTH_OFFSET = 2;
-  private static final int IPV4_SOURCE_OFFSET = 12;
-  private static final int IPV4_DESTINATION_OFFSET = 16;
-  private static final int IPV4_MIN_HEADER_BYTES = 20;
-  private static final int IPV6_PAYLOAD_LENGTH_OFFSET = 4;
-  private static final int IPV6_SOURCE_OFFSET = 8;
-  private static final int IPV6_DESTINATION_OFFSET = 24;
-  private static final int IPV6_HEADER_BYTES = 40;
   // Whitepaper §5.4.3, §5.4.6 and §5.4.7: where each message holds our receiver index.
   private static final int RESPONSE_RECEIVER_OFFSET = 8;
   private static final int RECEIVER_OFFSET = 4;
@@ -314,10 +307,10 @@ public final class WireGuardTunnel implements Tunnel {
       refused = WireGuardTunnelDropReason.OUT_NOT_RUNNING;
     } else if (length > context.mtuBytes()) {
       refused = WireGuardTunnelDropReason.OUT_LARGER_THAN_MTU;
-    } else if (version == 4 && length >= IPV4_MIN_HEADER_BYTES) {
-      peer = allowedIps.lookupV4(innerPacket, offset + IPV4_DESTINATION_OFFSET);
-    } else if (version == 6 && length >= IPV6_HEADER_BYTES) {
-      peer = allowedIps.lookupV6(innerPacket, offset + IPV6_DESTINATION_OFFSET);
+    } else if (version == Ipv4Header.VERSION && length >= Ipv4Header.MIN_HEADER_LENGTH_BYTES) {
+      peer = allowedIps.lookupV4(innerPacket, offset + Ipv4Header.DESTINATION_ADDRESS_OFFSET);
+    } else if (version == Ipv6Header.VERSION && length >= Ipv6Header.HEADER_LENGTH_BYTES) {
+      peer = allowedIps.lookupV6(innerPacket, offset + Ipv6Header.DESTINATION_ADDRESS_OFFSET);
     } else {
       refused = WireGuardTunnelDropReason.OUT_NOT_IP;
     }
@@ -335,9 +328,9 @@ public final class WireGuardTunnel implements Tunnel {
   /** The peer whose allowed IPs hold the destination of a packet {@link #send} accepted. */
   private WireGuardPeer route(ByteBuf innerPacket) {
     int offset = innerPacket.readerIndex();
-    return (innerPacket.getUnsignedByte(offset) >>> 4) == 4
-        ? allowedIps.lookupV4(innerPacket, offset + IPV4_DESTINATION_OFFSET)
-        : allowedIps.lookupV6(innerPacket, offset + IPV6_DESTINATION_OFFSET);
+    return (innerPacket.getUnsignedByte(offset) >>> 4) == Ipv4Header.VERSION
+        ? allowedIps.lookupV4(innerPacket, offset + Ipv4Header.DESTINATION_ADDRESS_OFFSET)
+        : allowedIps.lookupV6(innerPacket, offset + Ipv6Header.DESTINATION_ADDRESS_OFFSET);
   }
 
   /** Closes the sockets, then forgets every peer, which erases their keys. */
@@ -531,18 +524,21 @@ public final class WireGuardTunnel implements Tunnel {
     int offset = inner.readerIndex();
     int length = inner.readableBytes();
     int version = length == 0 ? 0 : (inner.getUnsignedByte(offset) >>> 4);
+    int headerBytes;
     int packetBytes;
     WireGuardPeer owner;
-    if (version == 4 && length >= IPV4_MIN_HEADER_BYTES) {
-      packetBytes = inner.getUnsignedShort(offset + IPV4_TOTAL_LENGTH_OFFSET);
-      owner = allowedIps.lookupV4(inner, offset + IPV4_SOURCE_OFFSET);
-    } else if (version == 6 && length >= IPV6_HEADER_BYTES) {
-      packetBytes = IPV6_HEADER_BYTES + inner.getUnsignedShort(offset + IPV6_PAYLOAD_LENGTH_OFFSET);
-      owner = allowedIps.lookupV6(inner, offset + IPV6_SOURCE_OFFSET);
+    if (version == Ipv4Header.VERSION && length >= Ipv4Header.MIN_HEADER_LENGTH_BYTES) {
+      headerBytes = Ipv4Header.MIN_HEADER_LENGTH_BYTES;
+      packetBytes = inner.getUnsignedShort(offset + Ipv4Header.TOTAL_LENGTH_OFFSET);
+      owner = allowedIps.lookupV4(inner, offset + Ipv4Header.SOURCE_ADDRESS_OFFSET);
+    } else if (version == Ipv6Header.VERSION && length >= Ipv6Header.HEADER_LENGTH_BYTES) {
+      headerBytes = Ipv6Header.HEADER_LENGTH_BYTES;
+      packetBytes = headerBytes + inner.getUnsignedShort(offset + Ipv6Header.PAYLOAD_LENGTH_OFFSET);
+      owner = allowedIps.lookupV6(inner, offset + Ipv6Header.SOURCE_ADDRESS_OFFSET);
     } else {
       return WireGuardTunnelDropReason.IN_NOT_IP;
     }
-    if (packetBytes > length || packetBytes < (version == 4 ? IPV4_MIN_HEADER_BYTES : IPV6_HEADER_BYTES)) {
+    if (packetBytes > length || packetBytes < headerBytes) {
       return WireGuardTunnelDropReason.IN_NOT_IP;
     }
     if (owner != peer) {

@@ -118,6 +118,15 @@ public final class IpPacket {
     return isIpv4() ? ipv4.payloadLengthBytes() : ipv6().upperLayerLengthBytes();
   }
 
+  /**
+   * The whole packet's length as its header declares it: the IPv4 total length (RFC 791),
+   * or the fixed IPv6 header and its payload length (RFC 8200 §3). Bytes after it in the
+   * buffer, such as a tunnel's padding, are not part of the packet.
+   */
+  public int packetLengthBytes() {
+    return isIpv4() ? ipv4.totalLengthBytes() : Ipv6Header.HEADER_LENGTH_BYTES + ipv6.payloadLengthBytes();
+  }
+
   /** Whether the packet is a fragment that needs reassembly. */
   public boolean isFragment() {
     return isIpv4() ? ipv4.isFragment() : ipv6().isFragment();
